@@ -1,0 +1,42 @@
+"""The built-in example variants: ``.attn`` files shipped with the package.
+
+Each file in ``variants/`` defines one variant whose name is the file's stem.
+
+Example:
+    >>> "scaled-dot-product" in example_names()
+    True
+    >>> load_example("dot-product").title
+    'Dot-product attention (unscaled)'
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ..errors import UnknownNameError
+from ..ir.variant import Variant, load_variant
+from ..messages import did_you_mean
+
+DIRECTORY = Path(__file__).parent / "variants"
+
+
+def example_names() -> list[str]:
+    """The names of the built-in examples, sorted."""
+    return sorted(p.stem for p in DIRECTORY.glob("*.attn"))
+
+
+def example_path(name: str) -> Path:
+    path = DIRECTORY / f"{name}.attn"
+    if not path.is_file():
+        raise UnknownNameError(f"no built-in example named {name!r}", hint=did_you_mean(name, example_names()))
+    return path
+
+
+def load_example(name: str) -> Variant:
+    """Load a built-in example by name."""
+    return load_variant(example_path(name))
+
+
+def load_examples() -> list[Variant]:
+    """Every built-in example, in name order."""
+    return [load_example(n) for n in example_names()]
