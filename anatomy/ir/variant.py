@@ -28,7 +28,7 @@ from ..errors import AnatomyError, AxisTypeError, Span, VariantFileError
 from .size import Size
 from .syntax.ast import Statement
 from .syntax.parser import KEYWORDS, RESERVED, parse_statements
-from .syntax.printer import print_term
+from .syntax.printer import print_with_lets
 from .syntax.resolve import Let, Resolver, Scope
 from .term import Axis, Input, Param, Term
 from .traverse import inputs as term_inputs
@@ -48,6 +48,7 @@ class Variant:
         axes: every declared axis with its size, in declaration order.
         inputs, params: the declared leaves, in declaration order.
         title, citation, aliases, notes: documentation.
+        definition: the ``let`` and ``out`` lines as written (empty when built in Python).
         source: the file text as written (empty when built in Python).
         path: the file it was read from, if any.
     """
@@ -63,6 +64,7 @@ class Variant:
     aliases: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()
     symbols: tuple[str, ...] = ()
+    definition: str = dataclasses.field(default="", compare=False)
     source: str = dataclasses.field(default="", compare=False)
     path: str | None = dataclasses.field(default=None, compare=False)
 
@@ -149,8 +151,19 @@ class _Builder:
                        axes=tuple(Axis(n, self.scope.axes[n]) for n in self.axis_order),
                        inputs=tuple(self.inputs), params=tuple(self.params), title=title, citation=cite,
                        aliases=tuple(self.aliases), notes=tuple(self.notes),
-                       symbols=tuple(self.extra_symbols), source=self.text,
+                       symbols=tuple(self.extra_symbols), definition=self._definition(statements),
+                       source=self.text,
                        path=None if self.file == "<text>" else self.file)
+
+    def _definition(self, statements: list[Statement]) -> str:
+        """The source lines of the lets and the out statement, without comment-only lines."""
+        lines = self.text.split("\n")
+        body = [st for st in statements if st.keyword in ("let", "out")]
+        first = body[0].span.line
+        after = [st.span.line for st in statements if st.span.line > body[-1].span.line]
+        last = (min(after) - 1) if after else len(lines)
+        kept = [ln.rstrip() for ln in lines[first - 1:last] if ln.strip() and not ln.lstrip().startswith("#")]
+        return "\n".join(kept)
 
     # -- one method per keyword ----------------------------------------------------
     def _variant(self, st: Statement) -> None:
@@ -249,7 +262,10 @@ class _Builder:
 
 
 def format_variant(v: Variant) -> str:
-    """The variant as a file; parsing it gives the same variant (without lets or comments)."""
+    """The variant as a file; parsing it gives the same variant.
+
+    Comments and the original lets are not kept; shared sub-terms get fresh lets.
+    """
     lines = [f"variant {v.name}"]
     if v.title:
         lines.append(f"title {_quote(v.title)}")
@@ -265,7 +281,12 @@ def format_variant(v: Variant) -> str:
         if leaves:
             lines.append(word + " " + ", ".join(
                 f"{t.name}[{', '.join(a.name for a in t.shape)}]" if t.shape else t.name for t in leaves))
-    lines.append(f"out[{', '.join(v.out_axes)}] = {print_term(v.term)}")
+    taken = {a.name for a in v.axes} | set(v.symbols) | {t.name for t in v.inputs + v.params}
+    taken |= {s for a in v.axes for s in a.size.symbols}
+    lets, body = print_with_lets(v.term, taken=taken)
+    for name, axes, text in lets:
+        lines.append(f"let {name}[{', '.join(axes)}] = {text}" if axes else f"let {name} = {text}")
+    lines.append(f"out[{', '.join(v.out_axes)}] = {body}")
     lines.extend(f"note {_quote(n)}" for n in v.notes)
     return "\n".join(lines) + "\n"
 

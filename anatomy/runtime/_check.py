@@ -5,7 +5,7 @@ Every problem is reported before any computation starts, as a
 names the argument and the tensor or axis, in the "Expected X, got Y instead." grammar
 (STYLE 27, 32).
 
-Functions: :func:`check_term`, :func:`check_sizes`, :func:`check_values`,
+Functions: :func:`check_term`, :func:`check_bindings`, :func:`check_sizes`, :func:`check_values`,
 :func:`size_symbols`.
 
 Example:
@@ -45,8 +45,8 @@ def check_term(term: Any) -> Term:
     """A closed term the runtime can evaluate (no state read outside its scan)."""
     if not isinstance(term, Term):
         raise UsageError(expected("a term (anatomy.ir.term.Term) to evaluate", f"{type(term).__name__} {term!r}"))
-    if term.states:
-        names = ", ".join(repr(s) for s in sorted(term.states))
+    if term.free_states:
+        names = ", ".join(repr(s) for s in sorted(term.free_states))
         raise UsageError(f"the term reads scan state {names} outside any scan",
                          hint="a State node only has a value inside the steps of the Scan that declares it")
     for node in postorder(term):
@@ -60,8 +60,8 @@ def check_term(term: Any) -> Term:
     return term
 
 
-def check_sizes(term: Term, sizes: Any) -> tuple[dict[str, int], dict[str, int]]:
-    """(size symbol -> int, axis name -> length) for ``term``; extra symbols are allowed."""
+def check_bindings(sizes: Any) -> dict[str, int]:
+    """``sizes`` as a dict of size symbol -> positive int, sorted by symbol."""
     if not isinstance(sizes, Mapping):
         raise UsageError(expected("a mapping from size symbols to positive integers for sizes",
                                   f"{type(sizes).__name__} {sizes!r}"))
@@ -76,6 +76,12 @@ def check_sizes(term: Term, sizes: Any) -> tuple[dict[str, int], dict[str, int]]
         if value < 1:
             raise UsageError(expected(f"a positive integer for size symbol {name!r} in sizes", repr(int(value))))
         bindings[name] = int(value)
+    return bindings
+
+
+def check_sizes(term: Term, sizes: Any) -> tuple[dict[str, int], dict[str, int]]:
+    """(size symbol -> int, axis name -> length) for ``term``; extra symbols are allowed."""
+    bindings = check_bindings(sizes)
     needed = size_symbols(term)
     missing = [s for s in needed if s not in bindings]
     if missing:

@@ -53,7 +53,7 @@ class Frame:
 
     def home(self, term: Term) -> "Frame":
         """The outermost frame in which every state ``term`` reads is bound."""
-        if not term.states:
+        if not term.free_states:
             frame = self
             while frame.parent is not None:
                 frame = frame.parent
@@ -61,10 +61,10 @@ class Frame:
         frame: Frame | None = self
         while frame is not None:
             # The innermost frame binding any of the term's states: inner scans shadow outer ones.
-            if any(name in frame.bound for name in term.states):
+            if any(name in frame.bound for name in term.free_states):
                 return frame
             frame = frame.parent
-        raise InternalError(f"scan state(s) {sorted(term.states)} are read outside their scan")
+        raise InternalError(f"scan state(s) {sorted(term.free_states)} are read outside their scan")
 
     def lookup(self, name: str) -> NamedArray:
         frame: Frame | None = self

@@ -13,6 +13,7 @@ Example:
 
 from __future__ import annotations
 
+import contextvars
 from collections.abc import Callable
 
 from ..ops import BinaryOp, UnaryOp
@@ -27,9 +28,54 @@ def print_term(term: Term) -> str:
     return _print(term, 0)
 
 
+_NAMED: contextvars.ContextVar[dict[Term, str]] = contextvars.ContextVar("named", default={})
+
+
 def _print(term: Term, need: int) -> str:
+    name = _NAMED.get().get(term)
+    if name is not None:
+        return f"{name}[{', '.join(term.axes)}]" if term.axes else name
     text, prec = _PRINT[type(term)](term)
     return f"({text})" if prec < need else text
+
+
+def print_with_lets(term: Term, *, taken: set[str] = frozenset(),
+                    min_size: int = 4) -> tuple[list[tuple[str, tuple[str, ...], str]], str]:
+    """Print ``term`` with its shared sub-terms bound to lets: ``([(name, axes, text)…], body)``.
+
+    A sub-term gets a let when it is used twice or more and has at least ``min_size``
+    nodes; lets come in dependency order and their names (``t1``, ``t2``…) avoid ``taken``.
+    """
+    from ..traverse import postorder
+
+    uses: dict[Term, int] = {}
+    sizes: dict[Term, int] = {}
+    order = list(postorder(term))
+    for node in order:
+        sizes[node] = 1 + sum(sizes[c] for c in node.children)
+        for child in node.children:
+            uses[child] = uses.get(child, 0) + 1
+    named: dict[Term, str] = {}
+    lets: list[tuple[str, tuple[str, ...], str]] = []
+    counter = 0
+    for node in order:
+        if node is term or uses.get(node, 0) < 2 or sizes[node] < min_size or isinstance(node, State):
+            continue
+        counter += 1
+        while f"t{counter}" in taken:
+            counter += 1
+        token = _NAMED.set(named)
+        try:
+            text = _print(node, 0)
+        finally:
+            _NAMED.reset(token)
+        named[node] = f"t{counter}"
+        lets.append((f"t{counter}", node.axes, text))
+    token = _NAMED.set(named)
+    try:
+        return lets, _print(term, 0)
+    finally:
+        _NAMED.reset(token)
 
 
 def format_number(value: float) -> str:

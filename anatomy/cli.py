@@ -1,0 +1,247 @@
+"""The command line: ``anatomy list | show REF | eval REF``.
+
+A REF is a variant file (``path/to/file.attn``) or the name of a built-in example
+(``anatomy list`` prints them). Every command that answers takes ``--json``; exit codes
+are 0 (done), 1 (a failed check) and 2 (bad input: the message says what and where).
+Errors print as one message with the place and a hint, never a traceback. Colour is
+never used, so ``NO_COLOR`` needs no handling.
+
+Example:
+    >>> main(["show", "dot-product", "--json"]) == 0  # doctest: +ELLIPSIS
+    {...
+    True
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from . import __version__
+from .errors import AnatomyError, ReferenceError_, UsageError
+from .examples import example_names, example_path
+from .ir import Variant, load_variant, lower
+from .ir.syntax.printer import print_with_lets
+from .messages import did_you_mean, expected
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+
+
+def resolve_ref(ref: str) -> Variant:
+    """A variant from a REF: an existing file, else a built-in example name."""
+    path = Path(ref)
+    if path.is_file():
+        return load_variant(path)
+    if ref in example_names():
+        return load_variant(example_path(ref))
+    if ".py:" in ref:
+        raise ReferenceError_(f"PyTorch references such as {ref!r} are not supported yet",
+                              hint="write the variant as a .attn file (docs/reference/variant-files.md)")
+    looks_like_path = any(sep in ref for sep in "/\\") or ref.endswith(".attn")
+    what = f"no such file: {ref}" if looks_like_path else f"{ref!r} is neither a file nor a built-in example"
+    raise ReferenceError_(what, hint=did_you_mean(ref, example_names()) + "; pass a .attn file or a name "
+                          "from `anatomy list`")
+
+
+# -- show -----------------------------------------------------------------------------
+
+
+def variant_record(v: Variant) -> dict:
+    """The JSON record of a variant (schema in docs/reference/cli.md)."""
+    lets, body = print_with_lets(lower(v.term), taken=_taken(v))
+    return {
+        "name": v.name,
+        "title": v.title,
+        "citation": v.citation,
+        "aliases": list(v.aliases),
+        "path": None if _is_builtin(v) else v.path,
+        "builtin": _is_builtin(v),
+        "type": {"dtype": v.term.type.dtype.value,
+                 "axes": [{"name": a, "size": str(v.term.type.sizes[a])} for a in v.out_axes]},
+        "axes": [{"name": a.name, "size": str(a.size)} for a in v.axes],
+        "inputs": [{"name": t.name, "axes": [a.name for a in t.shape]} for t in v.inputs],
+        "params": [{"name": t.name, "axes": [a.name for a in t.shape]} for t in v.params],
+        "definition": v.definition or _definition_text(v),
+        "normal_form": {"lets": [{"name": n, "axes": list(ax), "term": text} for n, ax, text in lets],
+                        "term": body},
+        "notes": list(v.notes),
+    }
+
+
+def _is_builtin(v: Variant) -> bool:
+    from .examples import DIRECTORY
+
+    return v.path is not None and Path(v.path).resolve().parent == DIRECTORY.resolve()
+
+
+def _taken(v: Variant) -> set[str]:
+    names = {a.name for a in v.axes} | set(v.symbols) | {t.name for t in v.inputs + v.params}
+    return names | {s for a in v.axes for s in a.size.symbols}
+
+
+def _definition_text(v: Variant) -> str:
+    lets, body = print_with_lets(v.term, taken=_taken(v))
+    lines = [f"let {n}[{', '.join(ax)}] = {text}" for n, ax, text in lets]
+    return "\n".join(lines + [f"out[{', '.join(v.out_axes)}] = {body}"])
+
+
+def _leaf_text(leaves: list[dict], v: Variant) -> str:
+    sizes = {a.name: str(a.size) for a in v.axes}
+    return ", ".join(f"{t['name']}[{', '.join(f'{a}: {sizes[a]}' for a in t['axes'])}]" for t in leaves) or "none"
+
+
+def render_show(rec: dict, v: Variant) -> str:
+    out_type = ", ".join(f"{a['name']}: {a['size']}" for a in rec["type"]["axes"])
+    lines = [f"{rec['name']}" + (f" — {rec['title']}" if rec["title"] else "")]
+    if rec["citation"]:
+        lines.append(f"  {rec['citation']}")
+    lines.append(f"  file: {rec['path']}" if rec["path"] else "  built-in example")
+    lines += ["", f"type        {rec['type']['dtype']}[{out_type}]",
+              f"inputs      {_leaf_text(rec['inputs'], v)}",
+              f"parameters  {_leaf_text(rec['params'], v)}", "", "definition"]
+    lines += ["  " + ln for ln in rec["definition"].splitlines()]
+    lines += ["", "normal form (core operations only)"]
+    lines += [f"  let {x['name']}[{', '.join(x['axes'])}] = {x['term']}" for x in rec["normal_form"]["lets"]]
+    lines.append(f"  out[{', '.join(a['name'] for a in rec['type']['axes'])}] = {rec['normal_form']['term']}")
+    if rec["notes"]:
+        lines += ["", "notes"] + [f"  - {n}" for n in rec["notes"]]
+    return "\n".join(lines)
+
+
+def cmd_show(args: argparse.Namespace) -> int:
+    variants = [resolve_ref(r) for r in args.refs] if args.refs else [load_variant(example_path(n))
+                                                                         for n in example_names()]
+    records = [variant_record(v) for v in variants]
+    if args.json:
+        _emit_json(records[0] if len(records) == 1 and args.refs else records)
+    else:
+        print("\n\n".join(render_show(r, v) for r, v in zip(records, variants)))
+    return EXIT_OK
+
+
+# -- eval -----------------------------------------------------------------------------
+
+
+def parse_sizes(items: Sequence[str]) -> dict[str, int]:
+    """``["n=4", "m=5,dk=8"]`` -> ``{"n": 4, "m": 5, "dk": 8}``."""
+    out: dict[str, int] = {}
+    for item in items:
+        for part in filter(None, item.split(",")):
+            name, sep, value = part.partition("=")
+            if not sep or not name.strip() or not value.strip().isdigit() or int(value) < 1:
+                raise UsageError(expected("--size NAME=POSITIVE_INT (e.g. --size n=8)", repr(part)))
+            out[name.strip()] = int(value)
+    return out
+
+
+def cmd_eval(args: argparse.Namespace) -> int:
+    from .runtime import default_sizes, evaluate, random_values
+
+    v = resolve_ref(args.ref)
+    given = parse_sizes(args.size)
+    known = set(default_sizes(v.term))
+    unknown = sorted(set(given) - known)
+    if unknown:
+        raise UsageError(f"--size {unknown[0]}: {v.name} has no size symbol {unknown[0]!r}",
+                         hint=did_you_mean(unknown[0], known))
+    sizes = default_sizes(v.term, sizes=given)
+    values = random_values(v.term, sizes=sizes, seed=args.seed)
+    ref = evaluate(v.term, values, sizes=sizes).transpose(v.out_axes)
+    rec: dict = {"name": v.name, "seed": args.seed, "backend": args.backend, "sizes": sizes,
+                 "inputs": {k: list(values[k].shape) for k in sorted(values)},
+                 "output": {"axes": list(ref.axes), "shape": list(ref.data.shape)}}
+    data = ref.data
+    if args.backend != "numpy":
+        import numpy as np
+
+        other = evaluate(v.term, values, sizes=sizes, backend=args.backend, dtype=args.dtype).transpose(v.out_axes)
+        got = np.asarray(other.data.detach().cpu().double().numpy() if hasattr(other.data, "detach")
+                         else other.data, dtype=np.float64)
+        diff = float(np.nanmax(np.abs(got - ref.data))) if ref.data.size else 0.0
+        rec["max_abs_difference_vs_numpy"] = diff
+        data = got
+    rec["output"]["values"] = data.tolist()
+    if args.json:
+        _emit_json(rec)
+        return EXIT_OK
+    import numpy as np
+
+    print(f"{v.name}: seed {args.seed}, sizes " + ", ".join(f"{k}={n}" for k, n in sizes.items()))
+    print("inputs  " + ", ".join(f"{k}{list(s)}" for k, s in rec["inputs"].items()))
+    print(f"output  [{', '.join(ref.axes)}] shape {tuple(data.shape)} ({args.backend}"
+          + (f", {args.dtype}" if args.backend != "numpy" and args.dtype else "") + ")")
+    with np.printoptions(precision=6, suppress=True, linewidth=100, threshold=200):
+        print(np.array2string(data))
+    if "max_abs_difference_vs_numpy" in rec:
+        print(f"max |{args.backend} - numpy float64| = {rec['max_abs_difference_vs_numpy']:.3e}")
+    return EXIT_OK
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    rows = []
+    for name in example_names():
+        v = load_variant(example_path(name))
+        rows.append({"name": v.name, "title": v.title})
+    if args.json:
+        _emit_json(rows)
+    else:
+        width = max(len(r["name"]) for r in rows)
+        for r in rows:
+            print(f"{r['name']:<{width}}  {r['title']}")
+    return EXIT_OK
+
+
+def _emit_json(obj: object) -> None:
+    print(json.dumps(obj, indent=2, sort_keys=False, allow_nan=True))
+
+
+# -- entry point ----------------------------------------------------------------------
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # usage errors: one line, exit 2, how to fix
+        self.print_usage(sys.stderr)
+        print(f"error: {message}\n  hint: run `{self.prog} --help` for the options", file=sys.stderr)
+        raise SystemExit(EXIT_USAGE)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = _Parser(prog="anatomy", description="Term rewriting and verification for attention mechanisms.")
+    p.add_argument("--version", action="version", version=f"anatomy {__version__}")
+    sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    s = sub.add_parser("list", help="list the built-in example variants")
+    s.add_argument("--json", action="store_true", help="print JSON")
+    s.set_defaults(fn=cmd_list)
+
+    s = sub.add_parser("show", help="print a variant's definition, normal form and type")
+    s.add_argument("refs", nargs="*", metavar="REF", help="a .attn file or a built-in name (default: all examples)")
+    s.add_argument("--json", action="store_true", help="print JSON (schema: docs/reference/cli.md)")
+    s.set_defaults(fn=cmd_show)
+
+    s = sub.add_parser("eval", help="evaluate a variant on random inputs")
+    s.add_argument("ref", metavar="REF", help="a .attn file or a built-in name")
+    s.add_argument("--size", action="append", default=[], metavar="NAME=N",
+                   help="bind a size symbol (repeatable, or comma-separated); others get small defaults")
+    s.add_argument("--seed", type=int, default=0, help="seed for the random inputs (default 0)")
+    s.add_argument("--backend", default="numpy", help="numpy (float64 reference, default) or torch")
+    s.add_argument("--dtype", default=None, help="float dtype for torch (float64, float32, bfloat16…)")
+    s.add_argument("--json", action="store_true", help="print JSON (schema: docs/reference/cli.md)")
+    s.set_defaults(fn=cmd_eval)
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.fn(args)
+    except AnatomyError as err:
+        print(err.render(docs=True), file=sys.stderr)
+        return EXIT_USAGE
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
