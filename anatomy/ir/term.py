@@ -345,6 +345,10 @@ class Const(Term):
             raise AxisTypeError(expected("a constant that is a number", "nan"))
         object.__setattr__(self, "value", v + 0.0)  # -0.0 -> 0.0
 
+    def __repr__(self) -> str:
+        v = self.value
+        return f"Const(value={v!r})" if math.isfinite(v) else f"Const(value=float({str(v)!r}))"
+
 
 @_dc
 class Dim(Term):

@@ -43,16 +43,21 @@ class Frame:
     this frame, keyed by term (terms are interned, so identity is structural equality).
     """
 
-    __slots__ = ("parent", "fixed", "bound", "cache")
+    __slots__ = ("parent", "fixed", "bound", "cache", "hoist")
 
-    def __init__(self, parent: "Frame | None", fixed: Mapping[str, int], bound: Mapping[str, NamedArray]):
+    def __init__(self, parent: "Frame | None", fixed: Mapping[str, int], bound: Mapping[str, NamedArray],
+                 *, hoist: bool = True):
         self.parent = parent
         self.fixed = dict(fixed)
         self.bound = dict(bound)
         self.cache: dict[Term, NamedArray] = {}
+        self.hoist = hoist
 
     def home(self, term: Term) -> "Frame":
-        """The outermost frame in which every state ``term`` reads is bound."""
+        """The outermost frame in which every state ``term`` reads is bound (this frame
+        when hoisting is off)."""
+        if not self.hoist:
+            return self
         if not term.free_states:
             frame = self
             while frame.parent is not None:
@@ -83,19 +88,22 @@ class Evaluator:
         axis_sizes: every axis name the terms mention -> its length.
         bindings: size symbol -> int (for :class:`Dim`).
         leaves: Input and Param name -> backend array in the leaf's declared axis order.
+        hoist: evaluate state-independent parts of scan steps once (True, the default), or
+            everything per position (False; slower, used to test the hoisting).
     """
 
     def __init__(self, backend: Backend, axis_sizes: Mapping[str, int], bindings: Mapping[str, int],
-                 leaves: Mapping[str, Any]) -> None:
+                 leaves: Mapping[str, Any], *, hoist: bool = True) -> None:
         self.backend = backend
         self.axis_sizes = dict(axis_sizes)
         self.bindings = dict(bindings)
         self.leaves = dict(leaves)
+        self.hoist = hoist
 
     def run(self, term: Term) -> NamedArray:
         """The value of a closed term, laid out in ``term.axes`` order."""
         with self.backend.context():
-            return self.value(term, Frame(None, {}, {}))
+            return self.value(term, Frame(None, {}, {}, hoist=self.hoist))
 
     def value(self, term: Term, frame: Frame) -> NamedArray:
         """The value of ``term`` at ``frame``: ``term.axes`` without the frame's fixed axes."""
@@ -252,7 +260,7 @@ def _scan(ev: Evaluator, t: Scan, frame: Frame) -> NamedArray:
     outs = []
     for p in range(ev.axis_sizes[t.axis]):
         bound = {s.name: NamedArray(shape, v) for s, shape, v in zip(t.states, shapes, current)}
-        step = Frame(frame, {**frame.fixed, t.axis: p}, bound)
+        step = Frame(frame, {**frame.fixed, t.axis: p}, bound, hoist=frame.hoist)
         # All components update together: every step reads the previous values.
         current = [ev.broadcast(ev.value(st, step), shape) for st, shape in zip(t.steps, shapes)]
         outs.append(current[t.out])

@@ -23,9 +23,16 @@ from ..term import (Binary, Concat, Const, Dim, Index, Input, Merge, Normalize, 
 ATOM, UNARY = 7, 6
 
 
+_AXES: contextvars.ContextVar[frozenset[str]] = contextvars.ContextVar("axes", default=frozenset())
+
+
 def print_term(term: Term) -> str:
     """The text-syntax form of ``term`` on one line."""
-    return _print(term, 0)
+    token = _AXES.set(frozenset(term.env))
+    try:
+        return _print(term, 0)
+    finally:
+        _AXES.reset(token)
 
 
 _NAMED: contextvars.ContextVar[dict[Term, str]] = contextvars.ContextVar("named", default={})
@@ -64,16 +71,17 @@ def print_with_lets(term: Term, *, taken: set[str] = frozenset(),
         counter += 1
         while f"t{counter}" in taken:
             counter += 1
-        token = _NAMED.set(named)
+        token, axes = _NAMED.set(named), _AXES.set(frozenset(term.env))
         try:
             text = _print(node, 0)
         finally:
             _NAMED.reset(token)
+            _AXES.reset(axes)
         named[node] = f"t{counter}"
         lets.append((f"t{counter}", node.axes, text))
     token = _NAMED.set(named)
     try:
-        return lets, _print(term, 0)
+        return lets, print_term(term)
     finally:
         _NAMED.reset(token)
 
@@ -97,7 +105,9 @@ def _const(t: Const) -> tuple[str, int]:
 
 
 def _dim(t: Dim) -> tuple[str, int]:
-    return (t.size.symbols[0] if t.size.is_symbol else f"size({t.size})"), ATOM
+    # A bare name is an axis position when an axis has that name; size(...) reads symbols first.
+    bare = t.size.is_symbol and t.size.symbols[0] not in _AXES.get()
+    return (t.size.symbols[0] if bare else f"size({t.size})"), ATOM
 
 
 def _index(t: Index) -> tuple[str, int]:

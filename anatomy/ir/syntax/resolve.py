@@ -21,7 +21,7 @@ import dataclasses
 from collections.abc import Mapping, Sequence
 
 from ...errors import AnatomyError, AxisTypeError, Span, SyntaxError_, UnknownNameError
-from ...messages import did_you_mean
+from ...messages import closest, did_you_mean
 from ..ops import BINARY_FUNCTIONS, FUNCTION_NAMES, BinaryOp, UnaryOp
 from ..size import Size
 from ..term import (Axis, Binary, Concat, Const, Dim, Index, Input, Merge, Normalize, Param, Reduce,
@@ -177,8 +177,13 @@ class Resolver:
                                 f"got {len(indices)} indices", span=span,
                                 hint=f"write {name}[{', '.join(declared)}] or rename its axes positionally")
         mapping = {}
+        sizes = base.type.sizes
         for old, (new, nspan) in zip(declared, indices):
-            self.scope.axis_size(new, nspan)
+            size = self.scope.axis_size(new, nspan)
+            if size != sizes[old]:
+                raise AxisTypeError(f"{name}[{', '.join(n for n, _ in indices)}] puts axis {new!r} (size {size}) "
+                                    f"where {name} has axis {old!r} (size {sizes[old]})", span=nspan,
+                                    hint=f"use an axis of size {sizes[old]} here, or declare {new}: {sizes[old]}")
             if old != new:
                 mapping[old] = new
         return base.rename(mapping)
@@ -202,8 +207,9 @@ class Resolver:
 
     def size(self, node: SizeExpr) -> Size:
         s = self.scope
-        if len(node.terms) == 1 and len(node.terms[0]) == 1 and node.terms[0][0] in s.axes:
-            return s.axes[node.terms[0][0]]
+        single = node.terms[0][0] if len(node.terms) == 1 and len(node.terms[0]) == 1 else None
+        if single is not None and single not in s.symbols and single in s.axes:
+            return s.axes[single]  # size(j): the size of axis j (a symbol of that name wins)
         total = Size()
         for factors in node.terms:
             prod = Size.const(1)
@@ -233,6 +239,10 @@ class Resolver:
         if f in self.scope.tensors or f in self.scope.lets or f in self.scope.states:
             raise SyntaxError_(f"{f} is a tensor, not a function", span=node.span,
                                hint=f"index it with square brackets: {f}[...]")
+        near = [k for k in closest(f, RESERVED) if k not in ("inf", "size")]
+        if f not in FUNCTION_NAMES and near:
+            raise UnknownNameError(f"unknown function {f!r}", span=node.span,
+                                   hint=f"did you mean {near[0]}_j(...)? (write the axis after the underscore)")
         op = UnaryOp.from_name(f)
         self._arity(node, 1)
         return Unary(op, self.term(args[0]))
@@ -245,7 +255,8 @@ class Resolver:
 
     def sub(self, node: Sub) -> Term:
         for name in node.left + node.right:
-            self.scope.axis_size(name, node.sub_span)
+            if not (node.kind == "concat" and name in node.left):  # concat may stack along a new axis
+                self.scope.axis_size(name, node.sub_span)
         args = [self.term(a) for a in node.args]
         k = node.kind
         if k == "sum":
