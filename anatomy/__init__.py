@@ -16,7 +16,7 @@ from .examples import example_names, load_example
 from .ir import Axis, Scope, Size, Term, Variant, format_variant, load_variant, lower, parse_term, parse_variant, print_term
 from .ir import build
 
-__version__ = "0.1.0"
+from ._version import __version__
 
 __all__ = [
     "AnatomyError", "Axis", "Scope", "Size", "Term", "Variant", "build", "evaluate", "example_names",

@@ -20,7 +20,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from . import __version__
+from ._version import __version__
 from .errors import AnatomyError, ReferenceError_, UsageError
 from .examples import example_names, example_path
 from .ir import Variant, load_variant, lower

@@ -44,7 +44,8 @@ def assert_close(actual: Any, expected: Any, *, rtol: float, atol: float, contex
     allowed = atol + rtol * np.where(finite, np.abs(e), 0.0)
     bad = err > allowed
     if bad.any():
-        ratio = np.where(bad, err / allowed, -1.0)
+        with np.errstate(all="ignore"):
+            ratio = np.where(bad, np.where(allowed > 0, err / allowed, np.inf), -1.0)
         k = np.unravel_index(int(np.argmax(ratio)), a.shape)
         raise AssertionError(f"{head}{int(bad.sum())} of {a.size} elements differ; worst at {k}: "
                              f"got {a[k]!r}, expected {e[k]!r} (rtol={rtol}, atol={atol})")
