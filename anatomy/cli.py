@@ -40,10 +40,12 @@ def resolve_ref(ref: str) -> Variant:
     if ".py:" in ref:
         raise ReferenceError_(f"PyTorch references such as {ref!r} are not supported yet",
                               hint="write the variant as a .attn file (docs/reference/variant-files.md)")
-    looks_like_path = any(sep in ref for sep in "/\\") or ref.endswith(".attn")
-    what = f"no such file: {ref}" if looks_like_path else f"{ref!r} is neither a file nor a built-in example"
-    raise ReferenceError_(what, hint=did_you_mean(ref, example_names()) + "; pass a .attn file or a name "
-                          "from `anatomy list`")
+    if any(sep in ref for sep in "/\\") or ref.endswith(".attn"):
+        raise ReferenceError_(f"no such file: {ref}", hint="check the path; built-in names are listed by "
+                              "`anatomy list`")
+    raise ReferenceError_(f"{ref!r} is neither a file nor a built-in example",
+                          hint=did_you_mean(ref, example_names()) + "; pass a .attn file or a name from "
+                          "`anatomy list`")
 
 
 # -- show -----------------------------------------------------------------------------
@@ -140,6 +142,9 @@ def parse_sizes(items: Sequence[str]) -> dict[str, int]:
 def cmd_eval(args: argparse.Namespace) -> int:
     from .runtime import default_sizes, evaluate, random_values
 
+    if args.backend == "numpy" and args.dtype not in (None, "float64"):
+        raise UsageError(f"--dtype {args.dtype} needs --backend torch",
+                         hint="the numpy backend is the float64 reference; add --backend torch")
     v = resolve_ref(args.ref)
     given = parse_sizes(args.size)
     known = set(default_sizes(v.term))
@@ -160,13 +165,13 @@ def cmd_eval(args: argparse.Namespace) -> int:
         other = evaluate(v.term, values, sizes=sizes, backend=args.backend, dtype=args.dtype).transpose(v.out_axes)
         got = np.asarray(other.data.detach().cpu().double().numpy() if hasattr(other.data, "detach")
                          else other.data, dtype=np.float64)
-        diff = float(np.nanmax(np.abs(got - ref.data))) if ref.data.size else 0.0
-        rec["max_abs_difference_vs_numpy"] = diff
+        rec.update(compare(ref.data, got))
         data = got
-    rec["output"]["values"] = data.tolist()
+    rec["output"]["values"] = _json_safe(data.tolist())
+    status = EXIT_FAILED if rec.get("mismatched_non_finite") else EXIT_OK
     if args.json:
         _emit_json(rec)
-        return EXIT_OK
+        return status
     import numpy as np
 
     print(f"{v.name}: seed {args.seed}, sizes " + ", ".join(f"{k}={n}" for k, n in sizes.items()))
@@ -176,8 +181,33 @@ def cmd_eval(args: argparse.Namespace) -> int:
     with np.printoptions(precision=6, suppress=True, linewidth=100, threshold=200):
         print(np.array2string(data))
     if "max_abs_difference_vs_numpy" in rec:
-        print(f"max |{args.backend} - numpy float64| = {rec['max_abs_difference_vs_numpy']:.3e}")
-    return EXIT_OK
+        print(f"max |{args.backend} - numpy float64| = {rec['max_abs_difference_vs_numpy']:.3e} over "
+              f"{rec['compared']} finite entries; {rec['mismatched_non_finite']} non-finite mismatches")
+    return status
+
+
+def compare(ref, got) -> dict:
+    """Honest comparison: non-finite entries must match exactly (nan with nan, inf with inf)."""
+    import numpy as np
+
+    ref, got = np.asarray(ref, dtype=np.float64), np.asarray(got, dtype=np.float64)
+    finite = np.isfinite(ref) & np.isfinite(got)
+    same_special = (np.isnan(ref) & np.isnan(got)) | (~finite & (ref == got))
+    mismatched = int(np.count_nonzero(~finite & ~same_special))
+    diff = float(np.abs(ref[finite] - got[finite]).max()) if finite.any() else 0.0
+    return {"max_abs_difference_vs_numpy": diff, "compared": int(finite.sum()),
+            "mismatched_non_finite": mismatched}
+
+
+def _json_safe(obj):
+    """Nested lists of numbers with nan/inf spelled as strings, so the JSON is strict."""
+    if isinstance(obj, list):
+        return [_json_safe(x) for x in obj]
+    if isinstance(obj, float) and obj != obj:
+        return "nan"
+    if isinstance(obj, float) and obj in (float("inf"), float("-inf")):
+        return "inf" if obj > 0 else "-inf"
+    return obj
 
 
 def cmd_list(args: argparse.Namespace) -> int:
@@ -195,7 +225,7 @@ def cmd_list(args: argparse.Namespace) -> int:
 
 
 def _emit_json(obj: object) -> None:
-    print(json.dumps(obj, indent=2, sort_keys=False, allow_nan=True))
+    print(json.dumps(obj, indent=2, sort_keys=False, allow_nan=False))
 
 
 # -- entry point ----------------------------------------------------------------------
@@ -241,6 +271,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except AnatomyError as err:
         print(err.render(docs=True), file=sys.stderr)
         return EXIT_USAGE
+    except BrokenPipeError:  # e.g. `anatomy show --json | head`: the reader left; not an error
+        sys.stderr.close()
+        return EXIT_OK
 
 
 if __name__ == "__main__":  # pragma: no cover

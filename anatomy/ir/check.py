@@ -346,7 +346,7 @@ def _scan(node: Scan) -> Info:
     env = _merge_envs(kids)
     states = {k: v for k, v in _merge_states(list(node.inits) + list(node.steps)).items() if k not in own}
     axes = (Axis(t, env[t]),) + node.states[node.out].shape
-    return Info(Type(Dtype.REAL, axes), env, states, _bound(kids))
+    return Info(Type(Dtype.REAL, axes), env, states, _bound(kids, t))
 
 
 CHECKS: dict[type[Term], Callable[..., Info]] = {

@@ -49,7 +49,8 @@ def check_name(name: object, what: str) -> str:
     pattern, rule = ((_AXIS_NAME, "a letter, then letters or digits") if what == "axis"
                      else (_TENSOR_NAME, "a letter, then letters, digits or _"))
     if not isinstance(name, str) or not pattern.match(name):
-        raise AxisTypeError(expected(f"a {what} name ({rule})", repr(name)))
+        article = "an" if what[:1] in "aeiou" else "a"
+        raise AxisTypeError(expected(f"{article} {what} name ({rule})", repr(name)))
     return name
 
 

@@ -30,7 +30,7 @@ from .syntax.ast import Statement
 from .syntax.parser import KEYWORDS, RESERVED, parse_statements
 from .syntax.printer import print_with_lets
 from .syntax.resolve import Let, Resolver, Scope
-from .term import Axis, Input, Param, Term
+from .term import Axis, Input, Param, Term, check_name
 from .traverse import inputs as term_inputs
 from .traverse import params as term_params
 
@@ -194,10 +194,20 @@ class _Builder:
         kinds = {"axis": s.axes, "size symbol": s.symbols, "tensor": s.tensors, "let": s.lets}
         for kind, table in kinds.items():
             if name in table:
-                raise VariantFileError(f"{what} {name!r} is already declared as a {kind}", span=span,
+                raise VariantFileError(f"{what} {name!r} is already declared as {'an' if kind[0] in 'aeiou' else 'a'} "
+                                       f"{kind}", span=span,
                                        hint="every axis, size symbol, tensor and let needs its own name")
+        article = "an" if what[:1] in "aeiou" else "a"
         if name in RESERVED or name in FUNCTION_NAMES or name in KEYWORDS:
-            raise VariantFileError(f"{name!r} is a reserved word and cannot name a {what}", span=span)
+            raise VariantFileError(f"{name!r} is a reserved word and cannot name {article} {what}", span=span)
+        prefix, underscore, _ = name.partition("_")
+        if underscore and (prefix in RESERVED):
+            raise VariantFileError(f"{name!r} would read as the form {prefix}_…, so it cannot name {article} {what}",
+                                   span=span, hint="pick a name that does not start with a form word and '_'")
+        try:
+            check_name(name, "axis" if what == "axis" else "tensor")
+        except AnatomyError as err:
+            raise err.with_span(span) from None
 
     def _axes(self, st: Statement) -> None:
         for name, span, size_text, size_span in st.value:
@@ -221,6 +231,10 @@ class _Builder:
     def _sizes(self, st: Statement) -> None:
         for name, span in st.value:
             self._taken(name, span, "size symbol")
+            try:
+                Size.of(name)
+            except AnatomyError as err:
+                raise err.with_span(span) from None
             self.scope.symbols.add(name)
             self.extra_symbols.append(name)
 

@@ -64,7 +64,10 @@ def evaluate(term: Term, values: Mapping[str, Any], *, sizes: Mapping[str, int],
         >>> import numpy as np
         >>> from anatomy.ir.term import Axis, Index
         >>> i, j = Axis("i", "n"), Axis("j", "n")
-        >>> evaluate(Index(j).le(Index(i)), {}, sizes={"n": 2}).data.tolist()
+        >>> causal = evaluate(Index(j).le(Index(i)), {}, sizes={"n": 2})
+        >>> causal.axes
+        ('j', 'i')
+        >>> causal.transpose(("i", "j")).data.tolist()
         [[True, False], [True, True]]
     """
     check_term(term)

@@ -1,7 +1,7 @@
 """The backend interface and the registry of numeric backends, keyed by name.
 
 A backend is a handful of array primitives (reshape, broadcast, concatenate, stack, take a
-slice, where) plus three op tables (unary, binary, reduce), one entry per op. The generic
+slice, where, a two-operand einsum) plus three op tables (unary, binary, reduce), one entry per op. The generic
 evaluator (:mod:`anatomy.runtime._eval`) needs nothing else, so a backend never sees a term.
 Backends are loaded lazily: naming ``"torch"`` is the first time torch is imported.
 
@@ -84,6 +84,10 @@ class Backend:
     def where(self, cond: Any, a: Any, b: Any) -> Any:
         raise NotImplementedError
 
+    def einsum(self, subscripts: str, a: Any, b: Any) -> Any:
+        """``sum`` of a product in one call (``"ik,jk->ij"``), without the product array."""
+        raise NotImplementedError
+
     def context(self) -> Any:
         """A context manager entered around a whole evaluation (e.g. numpy's errstate)."""
         import contextlib
@@ -114,8 +118,9 @@ def backend_names() -> tuple[str, ...]:
     return tuple(sorted(_REGISTRY))
 
 
-def get_backend(name: str, *, dtype: Any = None, device: Any = None) -> Backend:
-    """The backend registered as ``name``, configured for ``dtype`` and ``device``.
+def get_backend(name: "str | Backend", *, dtype: Any = None, device: Any = None) -> Backend:
+    """The backend registered as ``name``, configured for ``dtype`` and ``device``; a
+    :class:`Backend` instance is returned as it is.
 
     Raises :class:`UnknownNameError` for an unregistered name and :class:`UsageError`
     (with the install command) when the backend's library is not installed.

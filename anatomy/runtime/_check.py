@@ -24,7 +24,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from ..errors import UnknownNameError, UsageError
-from ..ir.term import Dim, Input, Param, Scan, Term
+from ..ir.term import Dim, Input, Param, Term
 from ..ir.traverse import inputs, params, postorder
 from ..messages import did_you_mean, expected
 from ._backend import Backend
@@ -57,14 +57,6 @@ def check_term(term: Any) -> Term:
         names = ", ".join(repr(s) for s in sorted(term.free_states))
         raise UsageError(f"the term reads scan state {names} outside any scan",
                          hint="a State node only has a value inside the steps of the Scan that declares it")
-    for node in postorder(term):
-        if isinstance(node, Scan):
-            for step in node.steps:
-                inner = [n for n in postorder(step) if isinstance(n, Scan) and n.axis == node.axis]
-                if inner:
-                    raise UsageError(f"a scan along {node.axis!r} is nested in a step of another scan along "
-                                     f"{node.axis!r}; inside that step the axis is a single position",
-                                     hint="scan the inner recurrence along a different axis name")
     return term
 
 

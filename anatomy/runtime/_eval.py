@@ -2,7 +2,9 @@
 
 :data:`EVAL` maps each node kind to a function of (evaluator, node, frame) that returns a
 :class:`NamedArray`. Values broadcast by axis name: operands are laid out in the result's
-axis order, with length-1 dimensions for the axes they lack.
+axis order, with length-1 dimensions for the axes they lack. A sum of a product,
+``sum_k(a * b)`` with ``k`` in both factors, is one backend ``einsum`` (a matrix product
+where it is one).
 
 Scans run position by position. A *frame* is one scan position: it fixes the scan axes of
 every enclosing step to their current positions and binds the scan's states to their
@@ -28,7 +30,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from ..errors import InternalError, UsageError
+from ..errors import InternalError
 from ..ir.ops import BinaryOp, UnaryOp
 from ..ir.term import (Binary, Concat, Const, Dim, Index, Input, Merge, Normalize, Param,
                        Reduce, ReduceOp, Rename, Scan, Softmax, Split, State, Term, Unary, Where)
@@ -54,22 +56,18 @@ class Frame:
         self.hoist = hoist
 
     def home(self, term: Term) -> "Frame":
-        """The outermost frame in which every state ``term`` reads is bound (this frame
-        when hoisting is off)."""
+        """Where to compute ``term``: the innermost frame that binds a state it reads (all
+        its states are visible there; inner scans shadow outer ones), the root frame for a
+        state-free term, and this frame when hoisting is off."""
         if not self.hoist:
             return self
-        if not term.free_states:
-            frame = self
-            while frame.parent is not None:
-                frame = frame.parent
-            return frame
-        frame: Frame | None = self
-        while frame is not None:
-            # The innermost frame binding any of the term's states: inner scans shadow outer ones.
-            if any(name in frame.bound for name in term.free_states):
-                return frame
+        states = term.free_states
+        frame = self
+        while frame.parent is not None and not any(name in frame.bound for name in states):
             frame = frame.parent
-        raise InternalError(f"scan state(s) {sorted(term.free_states)} are read outside their scan")
+        if states and not any(name in frame.bound for name in states):
+            raise InternalError(f"scan state(s) {sorted(states)} are read outside their scan")
+        return frame
 
     def lookup(self, name: str) -> NamedArray:
         frame: Frame | None = self
@@ -187,9 +185,36 @@ def _where(ev: Evaluator, t: Where, frame: Frame) -> NamedArray:
 # -- axes ------------------------------------------------------------------------------
 
 def _reduce(ev: Evaluator, t: Reduce, frame: Frame) -> NamedArray:
+    x = t.x
+    if (t.op is ReduceOp.SUM and isinstance(x, Binary) and x.op is BinaryOp.MUL
+            and t.axis in x.a.axes and t.axis in x.b.axes):
+        return _contract(ev, t, x, frame)
+    return _reduce_plain(ev, t, frame)
+
+
+def _contract(ev: Evaluator, t: Reduce, x: Binary, frame: Frame) -> NamedArray:
+    # sum_k(a * b) as one einsum: a matrix product where it is one, and never the
+    # |a ∪ b|-sized product array (O(n² d) memory for attention scores otherwise). Only
+    # when k is in both operands: otherwise einsum factors the sum, a[i] * sum_k b[k],
+    # which is not the definition once an operand is infinite (inf * 0 must give nan).
+    a, b = ev.value(x.a, frame), ev.value(x.b, frame)
+    union = ev.local(x, frame)
+    if len(union) > len(_LETTERS):
+        return _reduce_plain(ev, t, frame)
+    letter = dict(zip(union, _LETTERS))
+    out = tuple(n for n in union if n != t.axis)
+    spec = f"{''.join(letter[n] for n in a.axes)},{''.join(letter[n] for n in b.axes)}->" \
+           f"{''.join(letter[n] for n in out)}"
+    return NamedArray(out, ev.backend.einsum(spec, a.data, b.data))
+
+
+def _reduce_plain(ev: Evaluator, t: Reduce, frame: Frame) -> NamedArray:
     x = ev.value(t.x, frame)
     k = x.axes.index(t.axis)
     return NamedArray(x.axes[:k] + x.axes[k + 1:], ev.backend.reduce[t.op](x.data, k, False))
+
+
+_LETTERS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
 
 
 def _softmax(ev: Evaluator, t: Softmax, frame: Frame) -> NamedArray:
@@ -251,10 +276,8 @@ def _merge(ev: Evaluator, t: Merge, frame: Frame) -> NamedArray:
 
 
 def _scan(ev: Evaluator, t: Scan, frame: Frame) -> NamedArray:
-    if t.axis in frame.fixed:
-        raise UsageError(f"a scan along {t.axis!r} is nested in a step of another scan along {t.axis!r}; "
-                         "inside that step the axis is a single position, so the inner scan has no length",
-                         hint="scan the inner recurrence along a different axis name")
+    if t.axis in frame.fixed:  # the checker puts a scan's axis in ``bound``, so steps cannot rescan it
+        raise InternalError(f"a scan along {t.axis!r} inside a step of a scan along {t.axis!r}")
     shapes = [tuple(a.name for a in s.shape if a.name not in frame.fixed) for s in t.states]
     current = [ev.broadcast(ev.value(init, frame), shape) for init, shape in zip(t.inits, shapes)]
     outs = []

@@ -27,7 +27,7 @@ from ..errors import UsageError
 from ..messages import expected
 
 
-@dataclasses.dataclass(frozen=True)
+@dataclasses.dataclass(frozen=True, eq=False)
 class NamedArray:
     """An array with one axis name per dimension.
 

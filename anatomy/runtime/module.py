@@ -61,11 +61,11 @@ class TermModule(torch.nn.Module):
 
     Example:
         >>> import torch
-        >>> from anatomy.ir.term import Axis, Input
+        >>> from anatomy.ir.term import Axis, Input, Softmax
         >>> x = Input("x", (Axis("i", "n"), Axis("j", "m")))
-        >>> m = TermModule(x.rename(i="j", j="i"), sizes={"n": 2, "m": 3})
-        >>> m(torch.zeros(2, 3)).shape
-        torch.Size([3, 2])
+        >>> m = TermModule(Softmax(x, "j"), sizes={"n": 2, "m": 3})
+        >>> m(torch.zeros(2, 3)).tolist()
+        [[0.333..., 0.333..., 0.333...], [0.333..., 0.333..., 0.333...]]
     """
 
     def __init__(self, term: Term, *, sizes: Mapping[str, int], seed: int = 0) -> None:

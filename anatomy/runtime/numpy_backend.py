@@ -156,5 +156,8 @@ class NumpyBackend(Backend):
     def where(self, cond: Any, a: Any, b: Any) -> Any:
         return np.where(cond, a, b)
 
+    def einsum(self, subscripts: str, a: Any, b: Any) -> Any:
+        return np.einsum(subscripts, a, b, optimize=True)
+
     def context(self) -> Any:
         return np.errstate(all="ignore")

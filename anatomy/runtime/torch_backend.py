@@ -10,7 +10,8 @@ Main class: :class:`TorchBackend`. Tables: :data:`UNARY`, :data:`BINARY`, :data:
 Example:
     >>> import torch
     >>> from anatomy.ir.ops import UnaryOp
-    >>> UNARY[UnaryOp.SOFTPLUS](torch.tensor([-800.0, 0.0, 800.0])).round(decimals=6).tolist()
+    >>> x = torch.tensor([-800.0, 0.0, 800.0], dtype=torch.float64)
+    >>> UNARY[UnaryOp.SOFTPLUS](x).round(decimals=6).tolist()
     [0.0, 0.693147, 800.0]
 """
 
@@ -175,6 +176,9 @@ class TorchBackend(Backend):
 
     def where(self, cond: Any, a: Any, b: Any) -> Any:
         return torch.where(cond, a, b)
+
+    def einsum(self, subscripts: str, a: Any, b: Any) -> Any:
+        return torch.einsum(subscripts, a, b)
 
 
 _INTEGRAL = (torch.bool, torch.uint8, torch.int8, torch.int16, torch.int32, torch.int64)

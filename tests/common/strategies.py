@@ -29,7 +29,6 @@ from anatomy.ir.ops import BinaryOp, Dtype, UnaryOp
 from anatomy.ir.size import Size
 from anatomy.ir.term import (Axis, Binary, Concat, Const, Dim, Index, Input, Merge, Normalize, Param,
                              Reduce, ReduceOp, Rename, Scan, Softmax, Split, State, Term, Unary, Where)
-from anatomy.ir.traverse import postorder
 from anatomy.runtime import size_symbols
 
 #: Axis name -> size symbol; i and k share a size so that they can be renamed into each other.
@@ -229,12 +228,13 @@ class _Gen:
         usable = set(self.usable(scope))
         fits = [t for t in self.made if t.type.dtype is Dtype.REAL and set(t.axes) <= usable
                 and all(s in scope.states for s in t.free_states.values())
-                and not t.bound & scope.frozen
-                and not any(isinstance(n, Scan) and n.axis in scope.frozen for n in postorder(t))]
+                and not t.bound & scope.frozen]
         return self.pick(fits) if fits else self.real(depth, scope)
 
     def _scan(self, depth: int, scope: Scope) -> Term:
         choices = [a for a in SCAN_AXES if a not in scope.frozen]
+        if not choices:  # every scan axis is taken by an enclosing step
+            return self.real(depth, scope)
         t = self.pick(choices)
         n = self.draw(st.integers(1, 2))
         shape_names = [a for a in self.usable(scope) if a != t]

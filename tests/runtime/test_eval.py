@@ -240,3 +240,27 @@ def test_numpy_float32_evaluation_stays_float32():
     assert out.dtype == np.float32
     e = np.exp(x - x.max(1, keepdims=True))
     assert_close(out, e / e.sum(1, keepdims=True), rtol=1e-5, atol=1e-6)
+
+
+# -- contraction ---------------------------------------------------------------------
+
+CONTRACTIONS = {
+    "matrix product": (("i", "d"), ("j", "d"), "d"),
+    "axis in one operand": (("i", "d"), ("i",), "d"),
+    "batched": (("h", "i", "d"), ("h", "j", "d"), "d"),
+    "outer then sum": (("i",), ("j",), "j"),
+}
+AXES = {a.name: a for a in (i, j, d, h)}
+
+
+@pytest.mark.parametrize("name", sorted(CONTRACTIONS))
+def test_sum_of_a_product_is_one_einsum_with_the_same_value(name):
+    left, right, over = CONTRACTIONS[name]
+    a, b = Input("A", tuple(AXES[n] for n in left)), Input("B", tuple(AXES[n] for n in right))
+    values = random_values(a * b, sizes=SIZES, seed=11)
+    values["A"].flat[0] = math.inf
+    values["B"].flat[0] = 0.0  # inf * 0 must stay nan, as in the elementwise definition
+    fused = evaluate(Reduce(ReduceOp.SUM, a * b, over), values, sizes=SIZES)
+    plain = evaluate(Reduce(ReduceOp.SUM, (a * b) + Const(0.0), over), values, sizes=SIZES)
+    assert fused.axes == plain.axes
+    assert_close(fused.data, plain.data, rtol=1e-13, atol=1e-13)

@@ -191,7 +191,7 @@ class Resolver:
     def let(self, let: Let) -> Term:
         if let.name in self.resolving:
             raise SyntaxError_(f"let {let.name!r} refers to itself", span=let.span,
-                               hint="a let may only use names defined before it")
+                               hint="a let cannot use itself, directly or through other lets")
         let.used = True
         self.resolving.append(let.name)
         try:
@@ -268,6 +268,12 @@ class Resolver:
         if k == "normalize":
             return Normalize(args[0], node.left[0])
         if k == "rename":
+            sizes = args[0].type.sizes
+            for old, new in zip(node.left, node.right):
+                if old in sizes and self.scope.axes[new] != sizes[old]:
+                    raise AxisTypeError(f"rename puts axis {new!r} (size {self.scope.axes[new]}) in place of "
+                                        f"{old!r} (size {sizes[old]})", span=node.sub_span,
+                                        hint=f"rename to an axis of size {sizes[old]}")
             return Rename(args[0], tuple(zip(node.left, node.right)))
         if k == "concat":
             out = node.right[0]
@@ -295,7 +301,8 @@ class Resolver:
         s.axis_size(node.axis, node.axis_span)
         names = [d.name for d in node.states]
         for d in node.states:
-            if d.name in RESERVED or d.name in s.tensors or d.name in s.lets or d.name in s.axes:
+            if (d.name in RESERVED or d.name in FUNCTION_NAMES or d.name in s.tensors or d.name in s.lets
+                    or d.name in s.axes or d.name.partition("_")[0] in RESERVED):
                 raise SyntaxError_(f"the state name {d.name!r} is already taken", span=d.span,
                                    hint="pick a fresh name for the scan state")
         states = tuple(State(d.name, tuple(Axis(n, s.axis_size(n, sp)) for n, sp in d.indices))
