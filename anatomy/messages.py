@@ -9,6 +9,8 @@ Example:
     'Expected a positive size, got -3 instead.'
     >>> did_you_mean("Kk", ["K", "Q", "V"])
     "did you mean 'K'?"
+    >>> did_you_mean("x", ["X", "y"])
+    "did you mean 'X'?"
     >>> did_you_mean("zzz", ["K", "Q"])
     'known: K, Q'
 """
@@ -32,9 +34,10 @@ def closest(name: str, known: Iterable[str], n: int = 3) -> list[str]:
 
 
 def did_you_mean(name: str, known: Iterable[str], *, limit: int = 12) -> str:
-    """A hint for an unknown ``name``: the closest known names, or the known names."""
+    """A hint for an unknown ``name``: the closest known names (a difference of case only
+    counts as closest), or the known names."""
     known = sorted(set(known))
-    near = closest(name, known)
+    near = [k for k in known if k.lower() == name.lower() and k != name] or closest(name, known)
     if near:
         return "did you mean " + " or ".join(repr(k) for k in near) + "?"
     if not known:

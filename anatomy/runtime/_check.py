@@ -5,7 +5,7 @@ Every problem is reported before any computation starts, as a
 names the argument and the tensor or axis, in the "Expected X, got Y instead." grammar
 (STYLE 27, 32).
 
-Functions: :func:`suggest`, :func:`check_term`, :func:`check_bindings`, :func:`check_sizes`, :func:`check_values`,
+Functions: :func:`check_term`, :func:`check_bindings`, :func:`check_sizes`, :func:`check_values`,
 :func:`size_symbols`.
 
 Example:
@@ -28,14 +28,6 @@ from ..ir.term import Dim, Input, Param, Term
 from ..ir.traverse import inputs, params, postorder
 from ..messages import did_you_mean, expected
 from ._backend import Backend
-
-
-def suggest(name: str, known: Iterable[str]) -> str:
-    """A did-you-mean hint that also catches a difference of case only (``x`` for ``X``)."""
-    same = sorted(k for k in set(known) if k.lower() == name.lower() and k != name)
-    if same:
-        return "did you mean " + " or ".join(repr(k) for k in same) + "?"
-    return did_you_mean(name, known)
 
 
 def size_symbols(term: Term) -> tuple[str, ...]:
@@ -113,7 +105,7 @@ def check_values(term: Term, values: Any, backend: Backend, lengths: Mapping[str
     extra = sorted((n for n in values if n not in known), key=str)
     if extra:
         raise UnknownNameError(f"values has {extra[0]!r}, which is not an input or parameter of the term",
-                               hint=suggest(str(extra[0]), known))
+                               hint=did_you_mean(str(extra[0]), known))
     missing = [leaf for leaf in leaves if leaf.name not in values]
     if missing:
         raise UsageError(expected("a value for every input and parameter of the term",

@@ -39,8 +39,8 @@ except ModuleNotFoundError as _err:  # pragma: no cover - exercised by a subproc
 from ..errors import UnknownNameError, UsageError
 from ..ir.term import Term
 from ..ir.traverse import inputs, params
-from ..messages import expected
-from ._check import check_sizes, check_term, check_values, suggest
+from ..messages import did_you_mean, expected
+from ._check import check_sizes, check_term, check_values
 from ._eval import Evaluator
 from .inputs import random_values
 from .torch_backend import TorchBackend
@@ -104,7 +104,7 @@ class TermModule(torch.nn.Module):
         for name, value in kwargs.items():
             if name not in names:
                 hint = (f"{name!r} is a parameter of the module; set it with module.{name}.data = ..."
-                        if name in self._param_names else suggest(name, names))
+                        if name in self._param_names else did_you_mean(name, names))
                 raise UnknownNameError(f"forward() got {name!r}, which is not an input of the term", hint=hint)
             if name in given:
                 raise UsageError(f"forward() got input {name!r} both by position and by name")

@@ -12,8 +12,9 @@ stay finite except where a mask writes ``-inf`` on purpose.
 Strategies: :func:`terms`, :func:`sizes_for`, :func:`cases`.
 
 Example:
-    >>> from hypothesis import find
-    >>> t = find(terms(), lambda t: t.kind == "scan")
+    >>> from hypothesis import Phase, find, settings
+    >>> quick = settings(database=None, phases=[Phase.generate], max_examples=2000)
+    >>> t = find(terms(), lambda t: t.kind == "scan", settings=quick)
     >>> t.kind
     'scan'
 """

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import numpy as np
-import pytest
 
 from anatomy.ir.size import Size
 from anatomy.ir.term import Axis, Dim, Input, Param

@@ -13,7 +13,7 @@ import importlib.util
 from unittest import mock
 
 import pytest
-from hypothesis import HealthCheck, find, given, settings
+from hypothesis import HealthCheck, Phase, find, given, settings
 
 from anatomy.ir.term import NODE_KINDS, Rename, Scan
 from anatomy.ir.traverse import postorder
@@ -26,6 +26,8 @@ from tests.common import assert_close
 from tests.common.strategies import cases, terms
 
 SETTINGS = dict(deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+#: Stop at the first example found: shrinking it would cost seconds and prove nothing more.
+FIND = settings(database=None, max_examples=2000, phases=[Phase.generate])
 
 
 def _replay(term, sizes, seed) -> str:
@@ -75,7 +77,7 @@ def test_contraction_fusion_does_not_change_values(case):
 @pytest.mark.parametrize("kind", NODE_KINDS, ids=lambda k: k.__name__)
 def test_the_strategy_reaches_every_node_kind(kind):
     found = find(terms(), lambda t: any(isinstance(n, kind) for n in postorder(t)),
-                 settings=settings(database=None, max_examples=500))
+                 settings=FIND)
     assert any(isinstance(n, kind) for n in postorder(found))
 
 
@@ -88,4 +90,4 @@ def test_the_strategy_reaches_nested_scans_and_swaps():
         return any(isinstance(n, Rename) and len(n.mapping) == 2 for n in postorder(t))
 
     for predicate in (nested, swap):
-        find(terms(), predicate, settings=settings(database=None, max_examples=2000))
+        find(terms(), predicate, settings=FIND)
