@@ -1,5 +1,6 @@
 """The e-graph stage (egglog 13.2): terms in, equivalence classes and extractions out.
 
-This stage is not built yet; it arrives with the e-graph issue. It will be the only
-place that imports egglog.
+Built so far: :mod:`anatomy.egraph.encode`, the loss-free translation of terms to egglog
+expressions and back. Rules, saturation, classes and extraction arrive with the rest of
+the e-graph issue. This is the only place that imports egglog.
 """
