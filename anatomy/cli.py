@@ -22,8 +22,9 @@ from pathlib import Path
 
 from ._version import __version__
 from .errors import AnatomyError, ReferenceError_, UsageError
-from .examples import example_names, example_path
+from .examples import example_names, load_example, load_examples
 from .ir import Variant, load_variant, lower
+from .ir.variant import declared_names, printed_definition
 from .ir.syntax.printer import print_with_lets
 from .messages import did_you_mean, expected
 
@@ -36,7 +37,7 @@ def resolve_ref(ref: str) -> Variant:
     if path.is_file():
         return load_variant(path)
     if ref in example_names():
-        return load_variant(example_path(ref))
+        return load_example(ref)
     if ".py:" in ref:
         raise ReferenceError_(f"PyTorch references such as {ref!r} are not supported yet",
                               hint="write the variant as a .attn file (docs/reference/variant-files.md)")
@@ -53,7 +54,7 @@ def resolve_ref(ref: str) -> Variant:
 
 def variant_record(v: Variant) -> dict:
     """The JSON record of a variant (schema in docs/reference/cli.md)."""
-    lets, body = print_with_lets(lower(v.term), taken=_taken(v))
+    lets, body = print_with_lets(lower(v.term), taken=declared_names(v))
     return {
         "name": v.name,
         "title": v.title,
@@ -66,7 +67,7 @@ def variant_record(v: Variant) -> dict:
         "axes": [{"name": a.name, "size": str(a.size)} for a in v.axes],
         "inputs": [{"name": t.name, "axes": [a.name for a in t.shape]} for t in v.inputs],
         "params": [{"name": t.name, "axes": [a.name for a in t.shape]} for t in v.params],
-        "definition": v.definition or _definition_text(v),
+        "definition": v.definition or printed_definition(v),
         "normal_form": {"lets": [{"name": n, "axes": list(ax), "term": text} for n, ax, text in lets],
                         "term": body},
         "notes": list(v.notes),
@@ -77,17 +78,6 @@ def _is_builtin(v: Variant) -> bool:
     from .examples import DIRECTORY
 
     return v.path is not None and Path(v.path).resolve().parent == DIRECTORY.resolve()
-
-
-def _taken(v: Variant) -> set[str]:
-    names = {a.name for a in v.axes} | set(v.symbols) | {t.name for t in v.inputs + v.params}
-    return names | {s for a in v.axes for s in a.size.symbols}
-
-
-def _definition_text(v: Variant) -> str:
-    lets, body = print_with_lets(v.term, taken=_taken(v))
-    lines = [f"let {n}[{', '.join(ax)}] = {text}" for n, ax, text in lets]
-    return "\n".join(lines + [f"out[{', '.join(v.out_axes)}] = {body}"])
 
 
 def _leaf_text(leaves: list[dict], v: Variant) -> str:
@@ -114,8 +104,7 @@ def render_show(rec: dict, v: Variant) -> str:
 
 
 def cmd_show(args: argparse.Namespace) -> int:
-    variants = [resolve_ref(r) for r in args.refs] if args.refs else [load_variant(example_path(n))
-                                                                         for n in example_names()]
+    variants = [resolve_ref(r) for r in args.refs] if args.refs else load_examples()
     records = [variant_record(v) for v in variants]
     if args.json:
         _emit_json(records[0] if len(records) == 1 and args.refs else records)
@@ -211,10 +200,7 @@ def _json_safe(obj):
 
 
 def cmd_list(args: argparse.Namespace) -> int:
-    rows = []
-    for name in example_names():
-        v = load_variant(example_path(name))
-        rows.append({"name": v.name, "title": v.title})
+    rows = [{"name": v.name, "title": v.title} for v in load_examples()]
     if args.json:
         _emit_json(rows)
     else:

@@ -338,8 +338,7 @@ def _scan(node: Scan) -> Info:
             if name in own and used is not own[name]:
                 raise _fail(f"scan state {name!r} is used with axes [{_shape(used.shape)}] "
                             f"but declared with [{_shape(own[name].shape)}]")
-    sizes = [s.env[t] for s in node.steps if t in s.axes]
-    if not sizes:
+    if not any(t in s.axes for s in node.steps):
         raise _fail(f"no step of the scan reads along {t!r}, so its length is unknown",
                     f"use a term with axis {t!r} in a step")
     kids = list(node.states) + list(node.inits) + list(node.steps)

@@ -18,7 +18,7 @@ from collections.abc import Callable
 
 from .ops import UnaryOp
 from .term import SUGAR_KINDS, Normalize, Softmax, Term, Unary
-from .traverse import rewrite_bottom_up
+from .traverse import postorder, rewrite_bottom_up
 
 
 def _softmax(t: Softmax) -> Term:
@@ -41,6 +41,4 @@ def lower(term: Term) -> Term:
 
 def is_core(term: Term) -> bool:
     """True when ``term`` uses no sugar node."""
-    from .traverse import postorder
-
     return not any(isinstance(t, SUGAR_KINDS) for t in postorder(term))

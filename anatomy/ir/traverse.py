@@ -8,8 +8,8 @@ Example:
     >>> w = Param("w", (Axis("i", "n"),))
     >>> [t.name for t in inputs(x * w + x)], [t.name for t in params(x * w)]
     (['X'], ['w'])
-    >>> size(x * w + x)
-    4
+    >>> size_symbols(x * w + x)
+    ('n',)
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 
 from ..errors import AxisTypeError
-from .term import Input, Param, Term
+from .term import Dim, Input, Param, Term
 
 
 def postorder(term: Term) -> Iterator[Term]:
@@ -38,9 +38,15 @@ def postorder(term: Term) -> Iterator[Term]:
                 stack.append((child, False))
 
 
-def size(term: Term) -> int:
-    """The number of distinct sub-terms (DAG nodes)."""
-    return sum(1 for _ in postorder(term))
+def size_symbols(term: Term) -> tuple[str, ...]:
+    """Every size symbol a term needs a value for (its axes' sizes and its Dims), sorted."""
+    found: set[str] = set()
+    for node in postorder(term):
+        for sz in node.env.values():
+            found.update(sz.symbols)
+        if isinstance(node, Dim):
+            found.update(node.size.symbols)
+    return tuple(sorted(found))
 
 
 def _leaves(term: Term, kind: type) -> list:

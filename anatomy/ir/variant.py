@@ -295,14 +295,23 @@ def format_variant(v: Variant) -> str:
         if leaves:
             lines.append(word + " " + ", ".join(
                 f"{t.name}[{', '.join(a.name for a in t.shape)}]" if t.shape else t.name for t in leaves))
-    taken = {a.name for a in v.axes} | set(v.symbols) | {t.name for t in v.inputs + v.params}
-    taken |= {s for a in v.axes for s in a.size.symbols}
-    lets, body = print_with_lets(v.term, taken=taken)
-    for name, axes, text in lets:
-        lines.append(f"let {name}[{', '.join(axes)}] = {text}" if axes else f"let {name} = {text}")
-    lines.append(f"out[{', '.join(v.out_axes)}] = {body}")
+    lines.append(printed_definition(v))
     lines.extend(f"note {_quote(n)}" for n in v.notes)
     return "\n".join(lines) + "\n"
+
+
+def declared_names(v: Variant) -> set[str]:
+    """Every name the variant declares: axes, size symbols, inputs and parameters."""
+    names = {a.name for a in v.axes} | set(v.symbols) | {t.name for t in v.inputs + v.params}
+    return names | {s for a in v.axes for s in a.size.symbols}
+
+
+def printed_definition(v: Variant, term: Term | None = None) -> str:
+    """``let`` lines for shared sub-terms and the ``out`` line, for ``term`` (default: the variant's)."""
+    lets, body = print_with_lets(v.term if term is None else term, taken=declared_names(v))
+    lines = [f"let {name}[{', '.join(axes)}] = {text}" if axes else f"let {name} = {text}"
+             for name, axes, text in lets]
+    return "\n".join(lines + [f"out[{', '.join(v.out_axes)}] = {body}"])
 
 
 def _quote(text: str) -> str:

@@ -6,7 +6,7 @@ names the argument and the tensor or axis, in the "Expected X, got Y instead." g
 (STYLE 27, 32).
 
 Functions: :func:`check_term`, :func:`check_bindings`, :func:`check_sizes`, :func:`check_values`,
-:func:`size_symbols`.
+:func:`~anatomy.ir.traverse.size_symbols` (re-exported).
 
 Example:
     >>> from anatomy.ir.term import Axis, Input
@@ -20,25 +20,14 @@ Example:
 from __future__ import annotations
 
 import numbers
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 from ..errors import UnknownNameError, UsageError
-from ..ir.term import Dim, Input, Param, Term
-from ..ir.traverse import inputs, params, postorder
+from ..ir.term import Input, Param, Term
+from ..ir.traverse import inputs, params, size_symbols
 from ..messages import did_you_mean, expected
 from ._backend import Backend
-
-
-def size_symbols(term: Term) -> tuple[str, ...]:
-    """Every size symbol a term needs a value for: its axes' sizes and its :class:`Dim` s."""
-    found: set[str] = set()
-    for node in postorder(term):
-        for size in node.env.values():
-            found.update(size.symbols)
-        if isinstance(node, Dim):
-            found.update(node.size.symbols)
-    return tuple(sorted(found))
 
 
 def check_term(term: Any) -> Term:

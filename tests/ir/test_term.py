@@ -46,12 +46,10 @@ def test_env_records_bound_axes_too():
 
 
 def test_scan_type_and_free_states():
-    t_ax = Axis("j", "m")
     S = State("S", (d, e))
     scan = Scan("j", (S,), (Const(0.0),), (S + K * V,), 0)
     assert scan.axes == ("j", "d", "e")
     assert not scan.free_states and dict((S + K).free_states) == {"S": S}
-    assert t_ax.size == Size.of("m")
 
 
 def test_split_merge_round_trip_types():

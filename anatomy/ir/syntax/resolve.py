@@ -73,14 +73,9 @@ class Scope:
     @classmethod
     def of(cls, term: Term) -> "Scope":
         """The scope in which ``term`` prints and parses back (used by round trips)."""
-        from ..traverse import inputs, params, postorder
+        from ..traverse import inputs, params, size_symbols
 
-        scope = cls(axes=dict(term.env))
-        for size in term.env.values():
-            scope.symbols |= set(size.symbols)
-        for node in postorder(term):
-            if isinstance(node, Dim):
-                scope.symbols |= set(node.size.symbols)
+        scope = cls(axes=dict(term.env), symbols=set(size_symbols(term)))
         for leaf in inputs(term) + params(term):
             scope.tensors[leaf.name] = leaf
         return scope
