@@ -1,5 +1,37 @@
-"""Rewrite rules as data (name, family, level, sides, side conditions, source, witness).
+"""Rewrite rules as data: name, family, level, sides, side conditions, source, site.
 
-This stage is not built yet: the exact rule families arrive with the e-graph issue. Rules
-sit below both the e-graph and the verifiers, which consume them.
+Rules sit below both the e-graph and the verifiers, which consume the same records: the
+e-graph compiles each side to a pattern, the verifiers evaluate both sides at concrete
+sizes. :mod:`.rule` defines the record and its signature convention; :mod:`.exact` holds
+the exact (≡) families.
+
+Example:
+    >>> rule_named("softmax-shift").family
+    'softmax'
+    >>> sorted(FAMILIES)
+    ['algebra', 'axis', 'heads', 'masks', 'recurrence', 'softmax']
 """
+
+from __future__ import annotations
+
+from ..errors import UnknownNameError
+from ..messages import did_you_mean
+from .exact import FAMILIES
+from .rule import CONTEXT, Rule
+
+RULES: tuple[Rule, ...] = tuple(r for family in FAMILIES.values() for r in family)
+"""Every rule, in family order then declaration order."""
+
+_BY_NAME = {r.name: r for r in RULES}
+assert len(_BY_NAME) == len(RULES), "rule names must be unique"
+
+
+def rule_named(name: str) -> Rule:
+    """The rule called ``name``."""
+    try:
+        return _BY_NAME[name]
+    except KeyError:
+        raise UnknownNameError(f"no rule named {name!r}", hint=did_you_mean(name, _BY_NAME)) from None
+
+
+__all__ = ["CONTEXT", "FAMILIES", "RULES", "Rule", "rule_named"]

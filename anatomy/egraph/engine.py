@@ -1,0 +1,239 @@
+"""Saturation under budgets, classes of many terms, classification, extraction.
+
+An :class:`Engine` owns one e-graph. Terms are prepared (:mod:`.prepare`), inserted and
+given a class id (``cid``, merged by ``min``, so after any run the terms of one class read
+the same id). :meth:`Engine.run` alternates the analysis, the *canonical* rules (directed
+rules whose right side is smaller, run to a fixed point) and one round of the *expansive*
+rules (identities, commutation, association) under a back-off scheduler, until the graph
+stops changing or a budget on iterations, e-nodes or seconds runs out; the stop reason is
+always reported. Inserting a term into an engine that has already run and running again
+classifies it against everything inserted before, without starting over.
+
+Example:
+    >>> from anatomy.examples import load_example
+    >>> eng = Engine()
+    >>> a = eng.add(load_example("linear-elu-quadratic").term)
+    >>> b = eng.add(load_example("linear-elu-linear").term)
+    >>> eng.run().stop in STOP_REASONS
+    True
+    >>> eng.same(a, b)
+    True
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from collections.abc import Iterable, Mapping, Sequence
+
+from egglog import EGraph, back_off, eq, function, i64, ruleset, set_
+from egglog import run as run_
+from egglog.deconstruct import get_callable_args, get_callable_fn
+
+from ..errors import InternalError
+from ..ir.term import Term
+from ..rules import RULES, Rule
+from . import encode as E
+from .analysis import ANALYSIS, facts, free
+from .compile import compile_rule
+from .cost import ZERO, Cost, elements, node_cost, term_cost
+from .prepare import prepare
+
+STOP_REASONS = ("saturated", "iteration limit", "node limit", "time limit", "joined")
+
+
+@dataclasses.dataclass(frozen=True)
+class Budget:
+    """Limits on one :meth:`Engine.run`: iterations, e-nodes and seconds; back-off settings."""
+
+    iterations: int = 12
+    nodes: int = 150_000
+    seconds: float = 30.0
+    match_limit: int = 2_000
+    ban_length: int = 2
+
+
+@dataclasses.dataclass(frozen=True)
+class RunResult:
+    """What a run did: why it stopped, iterations, e-nodes at the end, wall seconds."""
+
+    stop: str
+    iterations: int
+    nodes: int
+    seconds: float
+
+    @property
+    def saturated(self) -> bool:
+        return self.stop == "saturated"
+
+    def __str__(self) -> str:
+        return f"{self.stop} after {self.iterations} iterations, {self.nodes} e-nodes, {self.seconds:.2f} s"
+
+
+@function(merge=lambda old, new: old.min(new))
+def cid(x: E.T) -> i64: ...
+
+
+def _size(term: Term) -> int:
+    return sum(1 for _ in _walk(term))
+
+
+def _walk(term: Term):
+    yield term
+    for c in term.children:
+        yield from _walk(c)
+
+
+def is_canonical(rule: Rule) -> bool:
+    """A directed rule whose right side is smaller: it simplifies and cannot grow the graph
+    without bound, so it runs to a fixed point each iteration."""
+    lhs, rhs = rule.sides
+    return rule.direction == "->" and _size(rhs) < _size(lhs)
+
+
+_CONSTRUCTORS = (E.input_, E.param, E.state, E.const, E.dim, E.index, E.unary, E.binary, E.where, E.reduce, E.rename,
+                 E.concat, E.split, E.merge, E.scan, E.softmax, E.normalize)
+
+
+@dataclasses.dataclass(frozen=True)
+class Entry:
+    """One inserted term: its handle, the term as given and as prepared, prepare rules used."""
+
+    handle: int
+    term: Term
+    prepared: Term
+    prepared_by: tuple[str, ...]
+
+
+class Engine:
+    """An e-graph with the exact rules, the terms inserted so far, and their classes."""
+
+    def __init__(self, rules: Sequence[Rule] | None = None) -> None:
+        chosen = [r for r in (RULES if rules is None else rules) if r.engine == "egraph"]
+        self.rules = tuple(chosen)
+        self.prepare_rules = tuple(r.name for r in (RULES if rules is None else rules) if r.engine == "prepare")
+        self.canonical = ruleset(*[rw for r in chosen if is_canonical(r) for rw in compile_rule(r)])
+        self.expansive = ruleset(*[rw for r in chosen if not is_canonical(r) for rw in compile_rule(r)])
+        self.egraph = EGraph()
+        self.entries: list[Entry] = []
+        self._refs: list[E.T] = []
+        self.runs: list[RunResult] = []
+
+    # -- insertion -----------------------------------------------------------------
+
+    def add(self, term: Term) -> int:
+        """Insert ``term``; returns its handle (0, 1, 2, … in insertion order)."""
+        prepared, used = prepare(term) if self.prepare_rules else (term, ())
+        used = tuple(u for u in used if u in self.prepare_rules)
+        if not self.prepare_rules:
+            prepared = term
+        handle = len(self.entries)
+        encoded = E.encode_all(prepared)
+        ref = self.egraph.let(f"t{handle}", encoded[prepared])
+        self.egraph.register(*facts(prepared, encoded), set_(cid(ref)).to(i64(handle)))
+        self.entries.append(Entry(handle, term, prepared, used))
+        self._refs.append(ref)
+        return handle
+
+    def add_all(self, terms: Iterable[Term]) -> list[int]:
+        return [self.add(t) for t in terms]
+
+    # -- saturation ----------------------------------------------------------------
+
+    def nodes(self) -> int:
+        """The number of e-nodes (rows of the term constructors)."""
+        return sum(self.egraph.function_size(c) for c in _CONSTRUCTORS)
+
+    def run(self, budget: Budget = Budget(), *, until: tuple[int, int] | None = None) -> RunResult:
+        """Saturate within ``budget``; with ``until=(a, b)``, also stop once a and b are joined."""
+        start = time.perf_counter()
+        bo = back_off(match_limit=budget.match_limit, ban_length=budget.ban_length)
+        expansive = bo.scope(run_(self.expansive, scheduler=bo))
+        stop, iterations = "iteration limit", 0
+        while iterations < budget.iterations:
+            if until is not None and self.same(*until):
+                stop = "joined"
+                break
+            if time.perf_counter() - start > budget.seconds:
+                stop = "time limit"
+                break
+            if self.nodes() > budget.nodes:
+                stop = "node limit"
+                break
+            iterations += 1
+            changed = self.egraph.run((ANALYSIS.saturate() + self.canonical).saturate()).updated
+            changed |= self.egraph.run(ANALYSIS.saturate() + expansive).updated
+            self.egraph.run(ANALYSIS.saturate())
+            if not changed:
+                stop = "saturated"
+                break
+        else:
+            if until is not None and self.same(*until):
+                stop = "joined"
+        result = RunResult(stop, iterations, self.nodes(), time.perf_counter() - start)
+        self.runs.append(result)
+        return result
+
+    # -- classes -------------------------------------------------------------------
+
+    def class_id(self, handle: int) -> int:
+        """The smallest handle of the terms in ``handle``'s class."""
+        value = self.egraph.lookup_function_value(cid(self._refs[handle]))
+        if value is None:
+            raise InternalError(f"term {handle} has no class id")
+        return int(value.value)
+
+    def same(self, a: int, b: int) -> bool:
+        """Whether terms ``a`` and ``b`` are in one e-class."""
+        return self.egraph.check_bool(eq(self._refs[a]).to(self._refs[b]))
+
+    def classes(self) -> list[list[int]]:
+        """The partition of all inserted terms, each class sorted, classes by first member."""
+        groups: dict[int, list[int]] = {}
+        for e in self.entries:
+            groups.setdefault(self.class_id(e.handle), []).append(e.handle)
+        return sorted(groups.values())
+
+    # -- extraction ----------------------------------------------------------------
+
+    def extract(self, handle: int, sizes: Mapping[str, int]) -> tuple[Term, Cost]:
+        """The cheapest member of ``handle``'s class at ``sizes`` and its cost."""
+        model = _CostModel(sizes)
+        expr = self.egraph.extract(self._refs[handle], cost_model=model)
+        term = E.decode(expr)
+        return term, term_cost(term, sizes)
+
+
+class _CostModel:
+    """egglog's extraction callback: :func:`~.cost.node_cost` read off e-nodes."""
+
+    def __init__(self, sizes: Mapping[str, int]) -> None:
+        self.sizes = dict(sizes)
+        self.free: dict[str, frozenset[str]] = {}
+
+    def _free(self, egraph: EGraph, child) -> frozenset[str]:
+        value = egraph.lookup_function_value(free(child))
+        return frozenset() if value is None else frozenset(str(s.value) for s in value.value)
+
+    def own(self, egraph: EGraph, expr) -> Cost:
+        fn = get_callable_fn(expr)
+        args = get_callable_args(expr)
+        kind = {E.unary: "unary", E.binary: "binary", E.where: "where", E.reduce: "reduce", E.softmax: "softmax",
+                E.normalize: "normalize", E.concat: "concat"}.get(fn)  # type: ignore[call-overload]
+        if kind is None:
+            return ZERO
+        kids = [self._free(egraph, a) for a in args if isinstance(a, E.T)]
+        inner = frozenset().union(*kids) if kids else frozenset()
+        if kind == "reduce":
+            out = inner - {str(args[2].value)}
+        elif kind == "concat":
+            return Cost.of(0, elements(inner, self.sizes))
+        else:
+            out = inner
+        return node_cost(kind, elements(out, self.sizes), elements(inner, self.sizes))
+
+    def __call__(self, egraph: EGraph, expr, children_costs: list[int]) -> int:
+        if not isinstance(expr, E.T):
+            return 0
+        return int(self.own(egraph, expr).total) + sum(children_costs) + 1
+

@@ -1,0 +1,161 @@
+"""Before insertion: renames pushed to the leaves, and the ``prepare`` rules applied.
+
+egglog patterns cannot invent a fresh bound axis or push a renaming through binders, so
+two kinds of step happen here, on terms, before a term enters the e-graph:
+
+* **Renames to the leaves.** ``rename_{j->i}(elu(K[j, d]) + 1)`` becomes
+  ``elu(rename_{j->i}(K[j, d])) + 1``, and renames of renames compose (``i->j`` after
+  ``j->i`` vanishes). A renaming is a substitution of axis names, so this is exact.
+* **Rules with engine ``prepare``** (see :mod:`anatomy.rules.exact`), applied left to right
+  wherever they match, such as the running sum that becomes a causally masked sum.
+
+The result computes the same function; :func:`prepare` returns it with the names of the
+rules it applied, which become part of the evidence for any relation found.
+
+Example:
+    >>> from anatomy.examples import load_example
+    >>> term, used = prepare(load_example("causal-linear-scan").term)
+    >>> used
+    ('scan-prefix-sum',)
+    >>> from anatomy.ir.term import Scan
+    >>> any(isinstance(n, Scan) for n in postorder(term))
+    False
+"""
+
+from __future__ import annotations
+
+from ..ir.ops import BinaryOp
+from ..ir.term import (Axis, Binary, Concat, Const, Dim, Index, Input, Merge, Normalize, Param, Reduce, ReduceOp,
+                       Rename, Scan, Softmax, Split, State, Term, Unary, Where)
+from ..ir.traverse import postorder, rewrite_bottom_up
+
+Subst = dict[str, str]
+
+
+def push_renames(term: Term) -> Term:
+    """``term`` with every rename moved onto the leaves it reaches (and composed there)."""
+    memo: dict[tuple[Term, tuple], Term] = {}
+    return _push(term, {}, memo)
+
+
+def _fresh(base: str, taken: set[str]) -> str:
+    n = 1
+    while f"{base}{n}" in taken:
+        n += 1
+    return f"{base}{n}"
+
+
+def _push(t: Term, s: Subst, memo: dict) -> Term:
+    k = (t, tuple(sorted(s.items())))
+    if k not in memo:
+        memo[k] = _push1(t, s, memo)
+    return memo[k]
+
+
+def _leaf(t: Term, s: Subst) -> Term:
+    pairs = tuple((a, s[a]) for a in t.axes if a in s and s[a] != a)
+    return Rename(t, pairs) if pairs else t
+
+
+def _bind(t: Term, s: Subst, bound: list[str]) -> tuple[Subst, dict[str, str]]:
+    """The substitution inside a binder of ``bound``, and renamings of bound axes that would
+    otherwise capture a substituted name."""
+    inner = {a: b for a, b in s.items() if a not in bound}
+    targets = set(inner.values())
+    alpha: dict[str, str] = {}
+    for b in bound:
+        if b in targets:
+            alpha[b] = _fresh(b, set(t.env) | targets | set(inner))
+    inner.update(alpha)
+    return inner, alpha
+
+
+def _push1(t: Term, s: Subst, memo: dict) -> Term:
+    r = lambda x, sub=s: _push(x, sub, memo)  # noqa: E731
+    if isinstance(t, Rename):
+        m = dict(t.mapping)
+        composed = {a: s.get(m.get(a, a), m.get(a, a)) for a in t.x.axes}
+        return r(t.x, {a: b for a, b in composed.items() if a != b})
+    if isinstance(t, (Input, Param)):
+        return _leaf(t, s)
+    if isinstance(t, State):
+        return State(t.name, tuple(Axis(s.get(a.name, a.name), a.size) for a in t.shape)) if any(
+            a.name in s for a in t.shape) else t
+    if isinstance(t, Index):
+        return Index(Axis(s.get(t.axis.name, t.axis.name), t.axis.size))
+    if isinstance(t, (Const, Dim)):
+        return t
+    if isinstance(t, Unary):
+        return Unary(t.op, r(t.x))
+    if isinstance(t, Binary):
+        return Binary(t.op, r(t.a), r(t.b))
+    if isinstance(t, Where):
+        return Where(r(t.cond), r(t.a), r(t.b))
+    if isinstance(t, Reduce):
+        inner, alpha = _bind(t, s, [t.axis])
+        return Reduce(t.op, r(t.x, inner), alpha.get(t.axis, t.axis))
+    if isinstance(t, (Softmax, Normalize)):
+        return type(t)(r(t.x), s.get(t.axis, t.axis))
+    if isinstance(t, Split):
+        inner, alpha = _bind(t, s, [t.axis])
+        into = tuple(Axis(s.get(a.name, a.name), a.size) for a in t.into)
+        return Split(r(t.x, inner), alpha.get(t.axis, t.axis), into)
+    if isinstance(t, Merge):
+        inner, alpha = _bind(t, s, list(t.merged))
+        return Merge(r(t.x, inner), tuple(alpha.get(a, a) for a in t.merged), s.get(t.out, t.out))
+    if isinstance(t, Concat):
+        inner, alpha = _bind(t, s, [t.axis])
+        return Concat(tuple(r(p, inner) for p in t.parts), alpha.get(t.axis, t.axis), s.get(t.out, t.out))
+    if isinstance(t, Scan):
+        return Scan(s.get(t.axis, t.axis), tuple(r(x) for x in t.states), tuple(r(x) for x in t.inits),
+                    tuple(r(x) for x in t.steps), t.out)
+    raise AssertionError(f"unhandled node kind {type(t).__name__}")
+
+
+# -- prepare rules ---------------------------------------------------------------
+
+
+def _renamed_from(x: Term, axis: str) -> str | None:
+    """The one axis that ``x``'s leaves renamed onto ``axis`` (``K[j, d]`` read as ``K[i, d]``)."""
+    found = {old for n in postorder(x) if isinstance(n, Rename) for old, new in n.mapping if new == axis}
+    return found.pop() if len(found) == 1 else None
+
+
+def scan_prefix_sum(t: Term) -> Term | None:
+    """``scan_t(S = 0 => S + X).S`` as ``sum_u(where(u <= t, X[t->u], 0))``, or ``None``."""
+    if not (isinstance(t, Scan) and len(t.states) == 1 and t.inits[0] == Const(0.0)):
+        return None
+    st, step = t.states[0], t.steps[0]
+    if not (isinstance(step, Binary) and step.op is BinaryOp.ADD):
+        return None
+    x = step.b if step.a is st else step.a if step.b is st else None
+    if x is None or st.name in x.free_states or t.axis not in x.axes:
+        return None
+    size = x.type.sizes[t.axis]
+    taken = set(x.axes) | {a.name for a in st.shape} | {t.axis}
+    u = _renamed_from(x, t.axis)
+    if u is None or u in taken:
+        u = "u" if "u" not in taken else _fresh("u", taken)
+    moved = push_renames(Rename(x, ((t.axis, u),)))
+    mask = Index(Axis(u, size)).le(Index(Axis(t.axis, size)))
+    return Reduce(ReduceOp.SUM, Where(mask, moved, Const(0.0)), u)
+
+
+PREPARE_RULES = {"scan-prefix-sum": scan_prefix_sum}
+"""The engine of each ``prepare`` rule, by rule name."""
+
+
+def prepare(term: Term) -> tuple[Term, tuple[str, ...]]:
+    """``term`` ready for insertion, and the names of the prepare rules applied (sorted)."""
+    used: set[str] = set()
+
+    def step(node: Term) -> Term:
+        for name, fn in PREPARE_RULES.items():
+            out = fn(node)
+            if out is not None:
+                used.add(name)
+                return out
+        return node
+
+    out = rewrite_bottom_up(push_renames(term), step)
+    return push_renames(out), tuple(sorted(used))
