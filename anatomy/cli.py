@@ -1,4 +1,4 @@
-"""The command line: ``anatomy list | show REF | eval REF``.
+"""The command line: ``anatomy list | show | eval | check | classes | optimize``.
 
 A REF is a variant file (``path/to/file.attn``) or the name of a built-in example
 (``anatomy list`` prints them). Every command that answers takes ``--json``; exit codes
@@ -199,6 +199,105 @@ def _json_safe(obj):
     return obj
 
 
+# -- check, classes, optimize ---------------------------------------------------------
+
+
+def _budget(args: argparse.Namespace):
+    from .egraph.engine import Budget
+
+    if args.iterations < 1 or args.seconds <= 0 or args.nodes < 1:
+        raise UsageError(expected("positive --iterations, --seconds and --nodes",
+                                  f"{args.iterations}, {args.seconds}, {args.nodes}"))
+    return Budget(iterations=args.iterations, seconds=args.seconds, nodes=args.nodes)
+
+
+def _run_text(run: dict) -> str:
+    return f"{run['stop']} after {run['iterations']} iterations, {run['e_nodes']} e-nodes, {run['seconds']:.2f} s"
+
+
+def render_check(rec: dict) -> str:
+    lines = [f"{rec['left']} vs {rec['right']}: {rec['relation']}", f"  {rec['reason']}"]
+    ev = rec["evidence"]
+    if ev["egraph"]:
+        lines.append(f"  e-graph: {_run_text(ev['egraph'])}")
+    if ev["rules"]:
+        lines.append(f"  rules that joined them: {', '.join(ev['rules'])}")
+    if ev["prepared_by"]:
+        lines.append(f"  applied before insertion: {', '.join(ev['prepared_by'])}")
+    num = ev["numeric"]
+    if num:
+        lines.append(f"  numeric (float64): {num['verdict']} on {num['cases']} cases, worst relative RMS error "
+                     f"{num['max_error']:.3g} (tolerance {num['tolerance']:g})" if isinstance(num["max_error"], float)
+                     else f"  numeric (float64): {num['verdict']} on {num['cases']} cases, worst error {num['max_error']}")
+    cex = rec["counterexample"]
+    if cex:
+        sizes = ", ".join(f"{k}={v}" for k, v in cex["sizes"].items())
+        entry = ", ".join(f"{k}={v}" for k, v in cex["entry"].items())
+        lines.append(f"  counterexample: sizes {sizes}, seed {cex['seed']}, at [{entry}]: "
+                     f"{cex['left']} vs {cex['right']}")
+    if ev["egraph"]:
+        lines.append(f"  ({ev['note']})")
+    return "\n".join(lines)
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    from .relate import check
+
+    a, b = resolve_ref(args.a), resolve_ref(args.b)
+    rec = check(a, b, budget=_budget(args), seeds=args.seeds, sizes=parse_sizes(args.size))
+    if args.json:
+        _emit_json(rec)
+    else:
+        print(render_check(rec))
+    return EXIT_OK
+
+
+def cmd_classes(args: argparse.Namespace) -> int:
+    from .relate import classes
+
+    variants = [resolve_ref(r) for r in args.refs] if args.refs else load_examples()
+    names = [v.name for v in variants]
+    dup = sorted({n for n in names if names.count(n) > 1})
+    if dup:
+        raise UsageError(f"variant {dup[0]!r} is given twice", hint="pass each variant once")
+    rec = classes(variants, budget=_budget(args))
+    if args.json:
+        _emit_json(rec)
+    else:
+        print(f"{rec['variants']} variants in {len(rec['classes'])} classes ({_run_text(rec['run'])})")
+        for group in rec["classes"]:
+            print(f"  {{{', '.join(group)}}}")
+    return EXIT_OK
+
+
+def cmd_optimize(args: argparse.Namespace) -> int:
+    from .relate import optimize
+
+    rec = optimize(resolve_ref(args.ref), sizes=parse_sizes(args.size), budget=_budget(args))
+    if args.json:
+        _emit_json(rec)
+        return EXIT_OK
+    sizes = ", ".join(f"{k}={v}" for k, v in rec["sizes"].items())
+    print(f"{rec['name']} at {sizes}")
+    print(f"  before: {rec['before']['text']}")
+    print(f"  after:  {rec['after']['text']}  ({rec['speedup']}x fewer)")
+    print(f"  e-graph: {_run_text(rec['run'])}")
+    num = rec["numeric"]
+    print(f"  numeric (float64): {num['verdict']} with the original on {num['cases']} cases")
+    print("cheapest form:")
+    for let in rec["term"]["lets"]:
+        print(f"  let {let['name']}[{', '.join(let['axes'])}] = {let['term']}")
+    print(f"  out = {rec['term']['term']}")
+    return EXIT_OK
+
+
+def _budget_options(s: argparse.ArgumentParser) -> None:
+    s.add_argument("--iterations", type=int, default=8, help="e-graph iteration budget (default 8)")
+    s.add_argument("--seconds", type=float, default=30.0, help="e-graph time budget in seconds (default 30)")
+    s.add_argument("--nodes", type=int, default=150_000, help="e-graph e-node budget (default 150000)")
+    s.add_argument("--json", action="store_true", help="print JSON (schema: docs/reference/cli.md)")
+
+
 def cmd_list(args: argparse.Namespace) -> int:
     rows = [{"name": v.name, "title": v.title} for v in load_examples()]
     if args.json:
@@ -247,6 +346,27 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--dtype", default=None, help="float dtype for torch (float64, float32, bfloat16…)")
     s.add_argument("--json", action="store_true", help="print JSON (schema: docs/reference/cli.md)")
     s.set_defaults(fn=cmd_eval)
+
+    s = sub.add_parser("check", help="are two variants equivalent? rules, numeric test, counterexample")
+    s.add_argument("a", metavar="A", help="a .attn file or a built-in name")
+    s.add_argument("b", metavar="B", help="a .attn file or a built-in name")
+    s.add_argument("--size", action="append", default=[], metavar="NAME=N",
+                   help="fix a size symbol in the random test (repeatable)")
+    s.add_argument("--seeds", type=int, default=3, help="random inputs per size assignment (default 3)")
+    _budget_options(s)
+    s.set_defaults(fn=cmd_check)
+
+    s = sub.add_parser("classes", help="partition variants into equivalence classes")
+    s.add_argument("refs", nargs="*", metavar="REF", help="a .attn file or a built-in name (default: all examples)")
+    _budget_options(s)
+    s.set_defaults(fn=cmd_classes)
+
+    s = sub.add_parser("optimize", help="the cheapest equivalent form of a variant, with its cost")
+    s.add_argument("ref", metavar="REF", help="a .attn file or a built-in name")
+    s.add_argument("--size", action="append", default=[], metavar="NAME=N",
+                   help="sizes for the cost model (default: 4096 for n, m, …; 64 for the rest)")
+    _budget_options(s)
+    s.set_defaults(fn=cmd_optimize)
     return p
 
 

@@ -10,12 +10,13 @@ it, and axes declared with one size symbol match axes of one size.
 Example:
     >>> from anatomy.rules import rule_named
     >>> [str(r) for r in compile_rule(rule_named("sum-pull-mul"))][0][:40]
-    '(rewrite (reduce "sum" (binary "mul" A B'
+    'rewrite(reduce("sum", binary("mul", A, B'
 """
 
 from __future__ import annotations
 
 import dataclasses
+import functools
 from collections.abc import Iterable
 
 import egglog
@@ -170,6 +171,7 @@ def _directed(rule: Rule, lhs: Term, rhs: Term) -> list:
     return [rewrite(pattern(lhs, v)).to(pattern(rhs, v), *conditions(rule, lhs, rhs, v))]
 
 
+@functools.lru_cache(maxsize=None)
 def compile_rule(rule: Rule) -> list:
     """The egglog rewrites of one rule (two for a ``<->`` rule)."""
     if rule.engine != "egraph":

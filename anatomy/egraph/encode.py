@@ -196,7 +196,9 @@ def _reduce(a, d) -> Term:
     op, x, ax = ReduceOp(_py(a[0])), d(a[1]), unkey(_py(a[2]))
     if ax.name in x.axes:
         return Reduce(op, x, ax.name)
-    return Dim(ax.size) * x if op is ReduceOp.SUM else x
+    if op is ReduceOp.MAX:
+        return x
+    return Dim(ax.size) if x == Const(1.0) else Dim(ax.size) * x
 
 
 def _softmax(a, d) -> Term:

@@ -112,8 +112,11 @@ class Engine:
         chosen = [r for r in (RULES if rules is None else rules) if r.engine == "egraph"]
         self.rules = tuple(chosen)
         self.prepare_rules = tuple(r.name for r in (RULES if rules is None else rules) if r.engine == "prepare")
-        self.canonical = ruleset(*[rw for r in chosen if is_canonical(r) for rw in compile_rule(r)])
-        self.expansive = ruleset(*[rw for r in chosen if not is_canonical(r) for rw in compile_rule(r)])
+        compiled = {r.name: compile_rule(r) for r in chosen}
+        self._rule_of = {rw.decl: name for name, rws in compiled.items() for rw in rws}
+        self.canonical = ruleset(*[rw for r in chosen if is_canonical(r) for rw in compiled[r.name]])
+        self.expansive = ruleset(*[rw for r in chosen if not is_canonical(r) for rw in compiled[r.name]])
+        self.matches: dict[str, int] = {}
         self.egraph = EGraph()
         self.entries: list[Entry] = []
         self._refs: list[E.T] = []
@@ -161,8 +164,14 @@ class Engine:
                 stop = "node limit"
                 break
             iterations += 1
-            changed = self.egraph.run((ANALYSIS.saturate() + self.canonical).saturate()).updated
-            changed |= self.egraph.run(ANALYSIS.saturate() + expansive).updated
+            changed = False
+            for schedule in ((ANALYSIS.saturate() + self.canonical).saturate(), ANALYSIS.saturate() + expansive):
+                report = self.egraph.run(schedule)
+                changed |= report.updated
+                for decl, n in report.num_matches_per_rule.items():
+                    name = self._rule_of.get(decl)
+                    if name is not None and n:
+                        self.matches[name] = self.matches.get(name, 0) + n
             self.egraph.run(ANALYSIS.saturate())
             if not changed:
                 stop = "saturated"
@@ -199,9 +208,17 @@ class Engine:
     def extract(self, handle: int, sizes: Mapping[str, int]) -> tuple[Term, Cost]:
         """The cheapest member of ``handle``'s class at ``sizes`` and its cost."""
         model = _CostModel(sizes)
-        expr = self.egraph.extract(self._refs[handle], cost_model=model)
+        try:
+            expr = self.egraph.extract(self._refs[handle], cost_model=model)
+        except BaseException as err:  # egglog 13.2 panics (a BaseException) instead of raising
+            if isinstance(err, (KeyboardInterrupt, SystemExit)):
+                raise
+            raise InternalError(f"egglog could not extract term {handle}: {type(err).__name__}: {err}") from None
         term = E.decode(expr)
         return term, term_cost(term, sizes)
+
+
+_COST_CAP = 2 ** 62  # egglog costs are 64-bit; tree costs of deep shared terms saturate here
 
 
 class _CostModel:
@@ -234,6 +251,107 @@ class _CostModel:
 
     def __call__(self, egraph: EGraph, expr, children_costs: list[int]) -> int:
         if not isinstance(expr, E.T):
-            return 0
-        return int(self.own(egraph, expr).total) + sum(children_costs) + 1
+            return min(_COST_CAP, sum(children_costs) + 1)
+        return min(_COST_CAP, int(self.own(egraph, expr).total) + sum(children_costs) + 1)
 
+
+
+# -- relations between terms --------------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True)
+class Join:
+    """Whether the e-graph joined two terms, the run that did, and a sufficient set of rules.
+
+    ``rules`` is minimal in the sense that dropping any one of them (with the same budget)
+    no longer joins the terms; ``prepared_by`` are the prepare rules applied to either term.
+    """
+
+    joined: bool
+    run: RunResult
+    rules: tuple[str, ...]
+    prepared_by: tuple[str, ...]
+
+
+def _joins(a: Term, b: Term, rules: Sequence[Rule], budget: Budget) -> tuple[bool, Engine, RunResult]:
+    eng = Engine(rules)
+    x, y = eng.add(a), eng.add(b)
+    result = eng.run(budget, until=(x, y))
+    return eng.same(x, y), eng, result
+
+
+def join(a: Term, b: Term, budget: Budget = Budget(), *, explain: bool = True) -> Join:
+    """Try to join ``a`` and ``b``; with ``explain``, shrink the rules that fired to a minimal
+    sufficient set by dropping them one at a time (in name order)."""
+    joined, eng, result = _joins(a, b, RULES, budget)
+    prepared_by = tuple(sorted(set(eng.entries[0].prepared_by) | set(eng.entries[1].prepared_by)))
+    if not joined or not explain:
+        return Join(joined, result, tuple(sorted(eng.matches)) if joined else (), prepared_by)
+    keep = sorted(eng.matches)
+    others = [r for r in RULES if r.engine != "egraph"]
+    for name in list(keep):
+        trial = [n for n in keep if n != name]
+        if _joins(a, b, [r for r in RULES if r.name in trial] + others, budget)[0]:
+            keep = trial
+    return Join(True, result, tuple(keep), prepared_by)
+
+
+@dataclasses.dataclass(frozen=True)
+class Partition:
+    """Terms partitioned into e-classes: ``classes`` lists handles (indices into ``terms``)."""
+
+    terms: tuple[Term, ...]
+    classes: tuple[tuple[int, ...], ...]
+    run: RunResult
+
+    def class_of(self, index: int) -> tuple[int, ...]:
+        return next(c for c in self.classes if index in c)
+
+
+def partition(terms: Sequence[Term], budget: Budget = Budget()) -> Partition:
+    """Insert every term into one e-graph, saturate within ``budget``, read the classes back."""
+    eng = Engine()
+    eng.add_all(terms)
+    result = eng.run(budget)
+    return Partition(tuple(terms), tuple(tuple(c) for c in eng.classes()), result)
+
+
+def signature(term: Term) -> tuple:
+    """What equal terms share and a cheap filter can compare: output axes and leaves."""
+    from ..ir.traverse import inputs, params
+
+    leaves = sorted((type(x).__name__, x.name, tuple(sorted(str(a) for a in x.shape))) for x in inputs(term) + params(term))
+    return tuple(sorted(str(a) for a in term.type.axes)), tuple(leaves)
+
+
+def classify(term: Term, catalogue: Partition, budget: Budget = Budget()) -> tuple[tuple[int, ...] | None, RunResult]:
+    """The class of ``catalogue`` that ``term`` joins, if any, and the run.
+
+    The catalogue's partition is reused: only one representative of each class with the
+    same signature (output axes and leaves) enters a fresh e-graph with the new term, and
+    the run stops as soon as the new term joins one of them.
+    """
+    sig = signature(term)
+    reps = [c for c in catalogue.classes if signature(catalogue.terms[c[0]]) == sig]
+    eng = Engine()
+    new = eng.add(term)
+    handles = [eng.add(catalogue.terms[c[0]]) for c in reps]
+    start = time.perf_counter()
+    result = RunResult("saturated", 0, eng.nodes(), 0.0)
+    iterations = 0
+    while reps and iterations < budget.iterations:
+        for h, cls in zip(handles, reps):
+            if eng.same(new, h):
+                total = RunResult("joined", iterations, eng.nodes(), time.perf_counter() - start)
+                return cls, total
+        step = eng.run(dataclasses.replace(budget, iterations=1,
+                                           seconds=max(0.0, budget.seconds - (time.perf_counter() - start))))
+        iterations += 1
+        result = RunResult(step.stop if step.stop != "iteration limit" else "iteration limit", iterations,
+                           step.nodes, time.perf_counter() - start)
+        if step.stop in ("saturated", "node limit", "time limit"):
+            break
+    for h, cls in zip(handles, reps):
+        if eng.same(new, h):
+            return cls, dataclasses.replace(result, stop="joined")
+    return None, result

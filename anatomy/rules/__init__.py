@@ -9,7 +9,7 @@ Example:
     >>> rule_named("softmax-shift").family
     'softmax'
     >>> sorted(FAMILIES)
-    ['algebra', 'axis', 'heads', 'masks', 'recurrence', 'softmax']
+    ['algebra', 'axis', 'concat', 'heads', 'masks', 'recurrence', 'softmax']
 """
 
 from __future__ import annotations

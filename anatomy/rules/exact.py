@@ -37,6 +37,7 @@ ALGEBRA = (
     Rule("add-zero", "algebra", "A[z] + 0", "A[z]", vars="A[z]", direction="->", source="0 is the unit of +"),
     Rule("mul-one", "algebra", "A[z] * 1", "A[z]", vars="A[z]", direction="->", source="1 is the unit of ×"),
     Rule("mul-zero", "algebra", "A[z] * 0", "0", vars="A[z]", direction="->", source="0 absorbs × (over the reals)"),
+    Rule("div-zero", "algebra", "(A[z] * 0) / B[z]", "(A[z] / B[z]) * 0", vars="A[z] B[z]", direction="->", source="0 / b = 0 for b ≠ 0"),
     Rule("div-one", "algebra", "A[z] / 1", "A[z]", vars="A[z]", direction="->", source="a / 1 = a"),
 )
 
@@ -94,6 +95,18 @@ HEADS = (
     Rule("sum-merge", "heads", "sum_j(merge_{b, c->j}(X[z, b, c]) * Y[z, j])", "sum_b(sum_c(X[z, b, c] * split_{j->b, c}(Y[z, j])))", vars="X[z, b, c] Y[z, j]", sizes="j: B*C, b: B, c: C", direction="->", source="a contraction over merged heads is a contraction over heads and features"),
 )
 
+# ** concatenation: elementwise maps and sums act part by part **
+# ``concat_{j->k}(A, B)`` appends B (which lacks j: one slot) to A along j, giving axis k.
+CONCAT = (
+    Rule("concat-exp", "concat", "exp(concat_{j->k}(A[z, j], B[z]))", "concat_{j->k}(exp(A[z, j]), exp(B[z]))", vars="A[z, j] B[z]", sizes="k: J+1", source="elementwise maps act part by part"),
+    Rule("concat-mul", "concat", "concat_{j->k}(A[z, j], B[z]) * concat_{j->k}(C[z, j], D[z])", "concat_{j->k}(A[z, j] * C[z, j], B[z] * D[z])", vars="A[z, j] B[z] C[z, j] D[z]", sizes="k: J+1", source="elementwise maps act part by part"),
+    Rule("concat-mul-const", "concat", "concat_{j->k}(A[z, j], B[z]) * C[z]", "concat_{j->k}(A[z, j] * C[z], B[z] * C[z])", vars="A[z, j] B[z] C[z]", sizes="k: J+1", source="a factor constant along the parts scales each"),
+    Rule("concat-div-const", "concat", "concat_{j->k}(A[z, j], B[z]) / C[z]", "concat_{j->k}(A[z, j] / C[z], B[z] / C[z])", vars="A[z, j] B[z] C[z]", sizes="k: J+1", source="a divisor constant along the parts scales each"),
+    Rule("concat-sum-other", "concat", "sum_d(concat_{j->k}(A[z, j, d], B[z, d]))", "concat_{j->k}(sum_d(A[z, j, d]), sum_d(B[z, d]))", vars="A[z, j, d] B[z, d]", sizes="k: J+1", source="a sum over another axis acts part by part"),
+    Rule("concat-sum", "concat", "sum_k(concat_{j->k}(A[z, j], B[z]))", "sum_j(A[z, j]) + B[z]", vars="A[z, j] B[z]", sizes="k: J+1", direction="->", source="a sum over the concatenated axis adds the parts' sums"),
+)
+
 FAMILIES: dict[str, tuple[Rule, ...]] = {
-    "axis": AXIS, "algebra": ALGEBRA, "softmax": SOFTMAX, "masks": MASKS, "recurrence": RECURRENCE, "heads": HEADS,
+    "axis": AXIS, "algebra": ALGEBRA, "softmax": SOFTMAX, "masks": MASKS, "concat": CONCAT, "recurrence": RECURRENCE,
+    "heads": HEADS,
 }
