@@ -141,7 +141,65 @@ def scan_prefix_sum(t: Term) -> Term | None:
     return Reduce(ReduceOp.SUM, Where(mask, moved, Const(0.0)), u)
 
 
-PREPARE_RULES = {"scan-prefix-sum": scan_prefix_sum}
+def _selection(t: Term) -> tuple[Term, Axis, int] | None:
+    """``sum_h(where(h == c, X, 0))`` with ``c`` a valid index of ``h``: ``(X, h, c)``."""
+    if not (isinstance(t, Reduce) and t.op is ReduceOp.SUM and isinstance(t.x, Where) and t.x.b == Const(0.0)):
+        return None
+    cond = t.x.cond
+    if not (isinstance(cond, Binary) and cond.op is BinaryOp.EQ and isinstance(cond.a, Index)
+            and cond.a.axis.name == t.axis and isinstance(cond.b, Const)):
+        return None
+    c, size = cond.b.value, cond.a.axis.size.constant
+    if c != int(c) or c < 0 or (c >= 1 and (size is None or c >= size)):
+        return None
+    return t.x.a, cond.a.axis, int(c)
+
+
+def _select(x: Term, h: Axis, c: int) -> Term:
+    return Reduce(ReduceOp.SUM, Where(Index(h).eq(Const(float(c))), x, Const(0.0)), h.name)
+
+
+def select_natural(t: Term) -> Term | None:
+    """An elementwise map or a reduction over another axis of head selections at one index
+    ``c``: ``f(X[h = c], Y) = f(X, Y)[h = c]`` (``Y`` without ``h``), or ``None``."""
+    if not isinstance(t, (Unary, Binary, Where, Reduce, Softmax, Normalize)) or not t.children:
+        return None
+    found = [_selection(k) for k in t.children]
+    picks = {(h, c) for sel in found if sel is not None for _, h, c in [sel]}
+    if len(picks) != 1:
+        return None
+    h, c = picks.pop()
+    if isinstance(t, (Reduce, Softmax, Normalize)) and t.axis == h.name:
+        return None
+    kids = []
+    for kid, sel in zip(t.children, found):
+        if sel is None:
+            if h.name in kid.axes:
+                return None
+            kids.append(kid)
+        else:
+            kids.append(sel[0])
+    return _select(t.with_children(tuple(kids)), h, c)
+
+
+def concat_heads(t: Term) -> Term | None:
+    """``concat_{e->o}(X[h = 0], …, X[h = H-1])`` as ``merge_{h,e->o}(X)``, or ``None``."""
+    if not isinstance(t, Concat):
+        return None
+    sels = [_selection(p) for p in t.parts]
+    if any(s is None for s in sels):
+        return None
+    xs = {s[0] for s in sels}  # type: ignore[index]
+    h = sels[0][1]  # type: ignore[index]
+    if len(xs) != 1 or h.size.constant != len(sels) or [s[2] for s in sels] != list(range(len(sels))):  # type: ignore[index]
+        return None
+    x = xs.pop()
+    if t.axis not in x.axes or any(s[1] != h for s in sels):  # type: ignore[index]
+        return None
+    return Merge(x, (h.name, t.axis), t.out)
+
+
+PREPARE_RULES = {"scan-prefix-sum": scan_prefix_sum, "select-natural": select_natural, "concat-heads": concat_heads}
 """The engine of each ``prepare`` rule, by rule name."""
 
 

@@ -11,6 +11,8 @@ Example:
 
 from __future__ import annotations
 
+import dataclasses
+import tomllib
 from pathlib import Path
 
 from ..errors import UnknownNameError
@@ -40,3 +42,35 @@ def load_example(name: str) -> Variant:
 def load_examples() -> list[Variant]:
     """Every built-in example, in name order."""
     return [load_example(n) for n in example_names()]
+
+
+# -- equivalence cases ---------------------------------------------------------------
+
+EQUIVALENCES = Path(__file__).parent / "equivalences"
+
+
+@dataclasses.dataclass(frozen=True)
+class Case:
+    """A pair of variant files and the relation expected between them (``case.toml``)."""
+
+    name: str
+    a: Path
+    b: Path
+    relation: str
+    summary: str
+
+
+def equivalence_cases() -> list[Case]:
+    """The built-in equivalence cases (``examples/equivalences/*``), in name order.
+
+    Example:
+        >>> cases = {c.name: c.relation for c in equivalence_cases()}
+        >>> cases["online-softmax"], cases["scaled-vs-unscaled"]
+        ('equivalent', 'distinct')
+    """
+    out = []
+    for folder in sorted(p for p in EQUIVALENCES.iterdir() if p.is_dir()):
+        with open(folder / "case.toml", "rb") as f:
+            meta = tomllib.load(f)
+        out.append(Case(folder.name, folder / "a.attn", folder / "b.attn", meta["relation"], meta["summary"]))
+    return out

@@ -92,6 +92,8 @@ HEADS = (
     Rule("split-sum", "heads", "sum_b(sum_c(split_{j->b, c}(X[z, j])))", "sum_j(X[z, j])", vars="X[z, j]", sizes="j: B*C, b: B, c: C", direction="->", source="summing both halves of a split axis sums the axis"),
     Rule("split-sum-inner", "heads", "sum_c(sum_b(split_{j->b, c}(X[z, j])))", "sum_j(X[z, j])", vars="X[z, j]", sizes="j: B*C, b: B, c: C", direction="->", source="summing both halves of a split axis sums the axis"),
     Rule("merge-split", "heads", "merge_{b, c->j}(split_{j->b, c}(X[z, j]))", "X[z, j]", vars="X[z, j]", sizes="j: B*C, b: B, c: C", direction="->", source="merge undoes split"),
+    Rule("select-natural", "heads", "exp(sum_h(where(h == 0, X[z, h], 0)))", "sum_h(where(h == 0, exp(X[z, h]), 0))", vars="X[z, h]", direction="->", engine="prepare", source="selecting a head commutes with every elementwise map and every reduction over another axis (shown for exp; applied to all)"),
+    Rule("concat-heads", "heads", "concat_{e->c}(sum_h(where(h == 0, X[z, h, e], 0)), sum_h(where(h == 1, X[z, h, e], 0)))", "merge_{h, e->c}(X[z, h, e])", vars="X[z, h, e]", sizes="h: 2, c: 2*E", direction="->", engine="prepare", source="a loop over heads joined by concatenation is a merged head axis (shown for 2 heads; applied to any number)"),
     Rule("sum-merge", "heads", "sum_j(merge_{b, c->j}(X[z, b, c]) * Y[z, j])", "sum_b(sum_c(X[z, b, c] * split_{j->b, c}(Y[z, j])))", vars="X[z, b, c] Y[z, j]", sizes="j: B*C, b: B, c: C", direction="->", source="a contraction over merged heads is a contraction over heads and features"),
 )
 
