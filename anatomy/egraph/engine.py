@@ -46,7 +46,7 @@ STOP_REASONS = ("saturated", "iteration limit", "node limit", "time limit", "joi
 class Budget:
     """Limits on one :meth:`Engine.run`: iterations, e-nodes and seconds; back-off settings."""
 
-    iterations: int = 12
+    iterations: int = 8
     nodes: int = 150_000
     seconds: float = 30.0
     match_limit: int = 2_000

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -122,21 +123,25 @@ def compare(left: NamedArray, right: NamedArray) -> str | None:
     fa, fb = np.isfinite(a), np.isfinite(b)
     if (fa != fb).any():
         k = tuple(np.argwhere(fa != fb)[0])
-        return f"finite on one side only at {dict(zip(order, k))}: left {a[k]!r}, right {b[k]!r}"
+        return f"finite on one side only at {_at(order, k)}: left {a[k]!r}, right {b[k]!r}"
     special = ~fa & ~(np.isnan(a) & np.isnan(b)) & (a != b)
     if special.any():
         k = tuple(np.argwhere(special)[0])
-        return f"non-finite values differ at {dict(zip(order, k))}: left {a[k]!r}, right {b[k]!r}"
+        return f"non-finite values differ at {_at(order, k)}: left {a[k]!r}, right {b[k]!r}"
     if not fa.any():
         return None
     rms = float(np.sqrt(np.mean(np.square(a[fa]))))
-    err = np.where(fa, np.abs(a - b), 0.0)
+    err = np.abs(np.where(fa, a, 0.0) - np.where(fb, b, 0.0))
     allowed = ATOL + RTOL * rms
     if (err > allowed).any():
         k = np.unravel_index(int(np.argmax(err)), shape)
-        return (f"{int((err > allowed).sum())} of {a.size} differ; worst at {dict(zip(order, k))}: "
+        return (f"{int((err > allowed).sum())} of {a.size} differ; worst at {_at(order, k)}: "
                 f"left {a[k]!r}, right {b[k]!r} (allowed {allowed:.3g})")
     return None
+
+
+def _at(order: tuple[str, ...], k) -> dict[str, int]:
+    return {a: int(i) for a, i in zip(order, k)}
 
 
 def check_rule(rule: Rule, seeds=SEEDS) -> Verdict:
@@ -165,6 +170,26 @@ def test_rule_is_numerically_true(rule):
     verdict = check_rule(rule)
     assert verdict.compared, f"rule {rule.name}: no case compared; skipped:\n" + "\n".join(verdict.skipped)
     assert not verdict.failures, f"rule {rule.name} ({rule.site}) is false:\n" + "\n".join(verdict.failures[:3])
+    for reason in verdict.skipped:
+        warnings.warn(f"rule {rule.name}: case skipped, {reason}", stacklevel=1)
+
+
+def test_a_zero_divisor_skips_only_that_case():
+    """A case whose divisor is exactly 0 is skipped, with the divisor named; the rest are compared."""
+    rule = Rule("masked-divisor", "test", "X[z] / where(M[z], Y[z], 0)", "X[z] / where(M[z], Y[z], 0)",
+                vars="M[z]: bool X[z] Y[z]", source="a divisor that a mask can zero")
+    verdict = check_rule(rule)
+    assert verdict.skipped and verdict.compared and not verdict.failures, verdict
+    assert all("is exactly 0" in s and "where(" in s for s in verdict.skipped)
+
+
+def test_sides_with_fewer_axes_broadcast():
+    """``A[z] * 0 -> 0``: the right side lacks ``z`` and is compared broadcast along it."""
+    left = NamedArray(("z", "j"), np.array([[1.0, -np.inf], [2.0, 3.0]]))
+    assert compare(left, NamedArray(("j", "z"), left.data.T.copy())) is None
+    assert compare(NamedArray(("z",), np.zeros(3)), NamedArray((), np.array(0.0))) is None
+    assert "differ" in compare(NamedArray(("z",), np.array([0.0, 1.0])), NamedArray((), np.array(0.0)))
+    assert "finite on one side only" in compare(left, NamedArray(("z", "j"), np.array([[1.0, 0.0], [2.0, 3.0]])))
 
 
 def test_masks_are_random_masks():
