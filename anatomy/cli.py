@@ -212,7 +212,7 @@ def _budget(args: argparse.Namespace):
 
 
 def _run_text(run: dict) -> str:
-    return f"{run['stop']} after {run['iterations']} iterations, {run['e_nodes']} e-nodes, {run['seconds']:.2f} s"
+    return f"{run['stop']} after {run['iterations']} iterations, {run['e_nodes']} e-nodes"
 
 
 def render_check(rec: dict) -> str:
