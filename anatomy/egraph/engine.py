@@ -126,10 +126,7 @@ class Engine:
 
     def add(self, term: Term) -> int:
         """Insert ``term``; returns its handle (0, 1, 2, … in insertion order)."""
-        prepared, used = prepare(term) if self.prepare_rules else (term, ())
-        used = tuple(u for u in used if u in self.prepare_rules)
-        if not self.prepare_rules:
-            prepared = term
+        prepared, used = prepare(term, self.prepare_rules)
         handle = len(self.entries)
         encoded = E.encode_all(prepared)
         ref = self.egraph.let(f"t{handle}", encoded[prepared])
@@ -337,21 +334,21 @@ def classify(term: Term, catalogue: Partition, budget: Budget = Budget()) -> tup
     new = eng.add(term)
     handles = [eng.add(catalogue.terms[c[0]]) for c in reps]
     start = time.perf_counter()
-    result = RunResult("saturated", 0, eng.nodes(), 0.0)
-    iterations = 0
-    while reps and iterations < budget.iterations:
-        for h, cls in zip(handles, reps):
-            if eng.same(new, h):
-                total = RunResult("joined", iterations, eng.nodes(), time.perf_counter() - start)
-                return cls, total
-        step = eng.run(dataclasses.replace(budget, iterations=1,
-                                           seconds=max(0.0, budget.seconds - (time.perf_counter() - start))))
-        iterations += 1
-        result = RunResult(step.stop if step.stop != "iteration limit" else "iteration limit", iterations,
-                           step.nodes, time.perf_counter() - start)
-        if step.stop in ("saturated", "node limit", "time limit"):
+
+    def joined() -> tuple[int, ...] | None:
+        return next((cls for h, cls in zip(handles, reps) if eng.same(new, h)), None)
+
+    iterations, stop = 0, "saturated" if not reps else "iteration limit"
+    while reps and (found := joined()) is None and iterations < budget.iterations:
+        left = budget.seconds - (time.perf_counter() - start)
+        step = eng.run(dataclasses.replace(budget, iterations=1, seconds=max(0.0, left)))
+        iterations += step.iterations
+        stop = step.stop
+        if stop in ("saturated", "node limit", "time limit"):
             break
-    for h, cls in zip(handles, reps):
-        if eng.same(new, h):
-            return cls, dataclasses.replace(result, stop="joined")
-    return None, result
+    found = joined() if reps else None
+    if found is not None:
+        stop = "joined"
+    elif stop == "iteration limit" and iterations < budget.iterations:
+        stop = "saturated"
+    return found, RunResult(stop, iterations, eng.nodes(), time.perf_counter() - start)

@@ -24,6 +24,8 @@ Example:
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from ..ir.ops import BinaryOp
 from ..ir.term import (Axis, Binary, Concat, Const, Dim, Index, Input, Merge, Normalize, Param, Reduce, ReduceOp,
                        Rename, Scan, Softmax, Split, State, Term, Unary, Where)
@@ -203,12 +205,16 @@ PREPARE_RULES = {"scan-prefix-sum": scan_prefix_sum, "select-natural": select_na
 """The engine of each ``prepare`` rule, by rule name."""
 
 
-def prepare(term: Term) -> tuple[Term, tuple[str, ...]]:
-    """``term`` ready for insertion, and the names of the prepare rules applied (sorted)."""
+def prepare(term: Term, rules: Iterable[str] | None = None) -> tuple[Term, tuple[str, ...]]:
+    """``term`` ready for insertion, and the names of the prepare rules applied (sorted).
+
+    ``rules`` chooses the prepare rules by name (default: all of them).
+    """
     used: set[str] = set()
+    chosen = [(n, fn) for n, fn in PREPARE_RULES.items() if rules is None or n in set(rules)]
 
     def step(node: Term) -> Term:
-        for name, fn in PREPARE_RULES.items():
+        for name, fn in chosen:
             out = fn(node)
             if out is not None:
                 used.add(name)

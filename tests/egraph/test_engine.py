@@ -94,3 +94,8 @@ def test_round_trip_is_exact_for_every_example():
     from anatomy.egraph.encode import extract_once
     for v in load_examples():
         assert decode(extract_once(encode(v.term))) is v.term
+
+
+def test_every_prepare_rule_has_an_engine_and_back():
+    from anatomy.egraph.prepare import PREPARE_RULES
+    assert {r.name for r in RULES if r.engine == "prepare"} == set(PREPARE_RULES)
