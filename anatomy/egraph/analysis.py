@@ -6,14 +6,14 @@ merge keeps the intersection (the tightest true bound), which is what rule side 
 such as "``A`` does not depend on ``j``" need. Leaves whose free axes cannot be read off
 their arguments (inputs, parameters, states, renames, scans) get theirs from
 :func:`facts`, computed by the term language when a term is inserted; every other
-constructor has a rule here. ``axsize(key)`` is the size of an axis key, for rules that use
+constructor has a rule here. ``axsize(key, size)`` relates an axis key to its size of an axis key, for rules that use
 a size as a value.
 """
 
 from __future__ import annotations
 
 import egglog
-from egglog import Set, String, eq, function, ne, rule, ruleset, set_, var, vars_
+from egglog import Set, String, eq, function, ne, relation, rule, ruleset, set_, var, vars_
 
 from ..ir.term import Input, Param, Rename, Scan, State, Term
 from ..ir.traverse import postorder
@@ -32,8 +32,8 @@ def tlfree(x: TL) -> egglog.Set[String]: ...
 def alset(x: AL) -> egglog.Set[String]: ...
 
 
-@function
-def axsize(axis: String) -> String: ...
+axsize = relation("axsize", String, String)
+"""``axsize(key, size)``: the size of an axis key (a relation, matched as a fact)."""
 
 
 _EMPTY = Set[String].empty()
@@ -86,7 +86,7 @@ def facts(term: Term, encoded: dict[Term, T]) -> list:
                                                     else _EMPTY))
         for name, size in node.env.items():
             sizes[f"{name}:{size}"] = str(size)
-    out.extend(set_(axsize(String(k))).to(String(v)) for k, v in sorted(sizes.items()))
+    out.extend(axsize(String(k), String(v)) for k, v in sorted(sizes.items()))
     return out
 
 

@@ -114,7 +114,9 @@ class Engine:
         self.prepare_rules = tuple(r.name for r in (RULES if rules is None else rules) if r.engine == "prepare")
         compiled = {r.name: compile_rule(r) for r in chosen}
         self._rule_of = {rw.decl: name for name, rws in compiled.items() for rw in rws}
-        self.canonical = ruleset(*[rw for r in chosen if is_canonical(r) for rw in compiled[r.name]])
+        # each canonical rule in its own ruleset: egglog 13.2 sometimes misses matches of a
+        # large pattern when it shares a ruleset with other rules (seen with online-softmax)
+        self.canonical = [ruleset(*compiled[r.name]) for r in chosen if is_canonical(r)]
         self.expansive = ruleset(*[rw for r in chosen if not is_canonical(r) for rw in compiled[r.name]])
         self.matches: dict[str, int] = {}
         self.egraph = EGraph()
@@ -162,7 +164,10 @@ class Engine:
                 break
             iterations += 1
             changed = False
-            for schedule in ((ANALYSIS.saturate() + self.canonical).saturate(), ANALYSIS.saturate() + expansive):
+            canonical = ANALYSIS.saturate()
+            for rs in self.canonical:
+                canonical = canonical + rs
+            for schedule in (canonical.saturate(), ANALYSIS.saturate() + expansive):
                 report = self.egraph.run(schedule)
                 changed |= report.updated
                 for decl, n in report.num_matches_per_rule.items():

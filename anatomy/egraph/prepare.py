@@ -133,6 +133,8 @@ def scan_prefix_sum(t: Term) -> Term | None:
     x = step.b if step.a is st else step.a if step.b is st else None
     if x is None or st.name in x.free_states or t.axis not in x.axes:
         return None
+    if not {a.name for a in st.shape} <= set(x.axes):  # the sum would lose the state's other axes
+        return None
     size = x.type.sizes[t.axis]
     taken = set(x.axes) | {a.name for a in st.shape} | {t.axis}
     u = _renamed_from(x, t.axis)

@@ -84,7 +84,8 @@ def size_assignments(symbols: tuple[str, ...]) -> list[dict[str, int]]:
 def rule_values(rule: Rule, left: Term, right: Term, sizes: dict[str, int], seed: int) -> dict[str, np.ndarray]:
     """Shared random values for the metavariables of both sides; masks get random 0/1 arrays."""
     values = dict(random_values(left, sizes=sizes, seed=seed))
-    for name, arr in random_values(right, sizes=sizes, seed=seed).items():
+    # Another seed for the right side, so a name only it reads is not a copy of a left-side draw.
+    for name, arr in random_values(right, sizes=sizes, seed=seed + 1_000).items():
         values.setdefault(name, arr)
     rng = np.random.default_rng(10_000 + seed)
     for name in rule.masks & set(values):
