@@ -74,6 +74,9 @@ class RunResult:
 def cid(x: E.T) -> i64: ...
 
 
+_LARGE = 24  # pattern nodes beyond which a canonical rule runs in a ruleset of its own
+
+
 def _size(term: Term) -> int:
     return sum(1 for _ in _walk(term))
 
@@ -114,9 +117,12 @@ class Engine:
         self.prepare_rules = tuple(r.name for r in (RULES if rules is None else rules) if r.engine == "prepare")
         compiled = {r.name: compile_rule(r) for r in chosen}
         self._rule_of = {rw.decl: name for name, rws in compiled.items() for rw in rws}
-        # each canonical rule in its own ruleset: egglog 13.2 sometimes misses matches of a
-        # large pattern when it shares a ruleset with other rules (seen with online-softmax)
-        self.canonical = [ruleset(*compiled[r.name]) for r in chosen if is_canonical(r)]
+        # a large pattern gets a ruleset of its own: egglog 13.2 sometimes misses its matches
+        # when it shares a ruleset with other rules (seen with online-softmax)
+        canon = [r for r in chosen if is_canonical(r)]
+        large = [r for r in canon if _size(r.sides[0]) > _LARGE]
+        self.canonical = [ruleset(*[rw for r in canon if r not in large for rw in compiled[r.name]])]
+        self.canonical += [ruleset(*compiled[r.name]) for r in large]
         self.expansive = ruleset(*[rw for r in chosen if not is_canonical(r) for rw in compiled[r.name]])
         self.matches: dict[str, int] = {}
         self.egraph = EGraph()
