@@ -243,6 +243,8 @@ def render_check(rec: dict) -> str:
 def cmd_check(args: argparse.Namespace) -> int:
     from .relate import check
 
+    if args.seeds < 1:
+        raise UsageError(expected("--seeds of at least 1", str(args.seeds)))
     a, b = resolve_ref(args.a), resolve_ref(args.b)
     rec = check(a, b, budget=_budget(args), seeds=args.seeds, sizes=parse_sizes(args.size))
     if args.json:

@@ -88,6 +88,7 @@ def test_optimize_linear_attention_comes_out_linear(capsys):
     (["check", "dot-product", "no-such-variant"], "neither a file nor a built-in"),
     (["check", "dot-product", "dot-product", "--iterations", "0"], "positive --iterations"),
     (["classes", "dot-product", "dot-product"], "given twice"),
+    (["check", "dot-product", "scaled-dot-product", "--seeds", "0"], "--seeds of at least 1"),
     (["optimize", "dot-product", "--size", "n=0"], "--size NAME=POSITIVE_INT"),
 ])
 def test_bad_input_exits_2(capsys, argv, message):
