@@ -271,6 +271,8 @@ _DECODE: list[tuple[Callable, Callable]] = [
     (normalize, _normalize),
 ]
 assert len(_DECODE) == len(NODE_KINDS)
+CONSTRUCTORS = tuple(ctor for ctor, _ in _DECODE)
+"""The egglog constructors of tensor terms, one per node kind."""
 
 
 def decode(expr: T) -> Term:

@@ -32,6 +32,7 @@ from egglog.deconstruct import get_callable_args, get_callable_fn
 
 from ..errors import InternalError
 from ..ir.term import Term
+from ..ir.traverse import inputs, params
 from ..rules import RULES, Rule
 from . import encode as E
 from .analysis import ANALYSIS, facts, free
@@ -94,10 +95,6 @@ def is_canonical(rule: Rule) -> bool:
     return rule.direction == "->" and _size(rhs) < _size(lhs)
 
 
-_CONSTRUCTORS = (E.input_, E.param, E.state, E.const, E.dim, E.index, E.unary, E.binary, E.where, E.reduce, E.rename,
-                 E.concat, E.split, E.merge, E.scan, E.softmax, E.normalize)
-
-
 @dataclasses.dataclass(frozen=True)
 class Entry:
     """One inserted term: its handle, the term as given and as prepared, prepare rules used."""
@@ -112,9 +109,10 @@ class Engine:
     """An e-graph with the exact rules, the terms inserted so far, and their classes."""
 
     def __init__(self, rules: Sequence[Rule] | None = None) -> None:
-        chosen = [r for r in (RULES if rules is None else rules) if r.engine == "egraph"]
+        pool = RULES if rules is None else rules
+        chosen = [r for r in pool if r.engine == "egraph"]
         self.rules = tuple(chosen)
-        self.prepare_rules = tuple(r.name for r in (RULES if rules is None else rules) if r.engine == "prepare")
+        self.prepare_rules = tuple(r.name for r in pool if r.engine == "prepare")
         compiled = {r.name: compile_rule(r) for r in chosen}
         self._rule_of = {rw.decl: name for name, rws in compiled.items() for rw in rws}
         # a large pattern gets a ruleset of its own: egglog 13.2 sometimes misses its matches
@@ -150,7 +148,7 @@ class Engine:
 
     def nodes(self) -> int:
         """The number of e-nodes (rows of the term constructors)."""
-        return sum(self.egraph.function_size(c) for c in _CONSTRUCTORS)
+        return sum(self.egraph.function_size(c) for c in E.CONSTRUCTORS)
 
     def run(self, budget: Budget = Budget(), *, until: tuple[int, int] | None = None) -> RunResult:
         """Saturate within ``budget``; with ``until=(a, b)``, also stop once a and b are joined."""
@@ -229,12 +227,16 @@ class Engine:
 _COST_CAP = 2 ** 62  # egglog costs are 64-bit; tree costs of deep shared terms saturate here
 
 
+_KIND_OF = {E.unary: "unary", E.binary: "binary", E.where: "where", E.reduce: "reduce", E.softmax: "softmax",
+            E.normalize: "normalize", E.concat: "concat"}
+"""The cost-table kind of each costed constructor (the others cost nothing)."""
+
+
 class _CostModel:
     """egglog's extraction callback: :func:`~.cost.node_cost` read off e-nodes."""
 
     def __init__(self, sizes: Mapping[str, int]) -> None:
         self.sizes = dict(sizes)
-        self.free: dict[str, frozenset[str]] = {}
 
     def _free(self, egraph: EGraph, child) -> frozenset[str]:
         value = egraph.lookup_function_value(free(child))
@@ -243,18 +245,12 @@ class _CostModel:
     def own(self, egraph: EGraph, expr) -> Cost:
         fn = get_callable_fn(expr)
         args = get_callable_args(expr)
-        kind = {E.unary: "unary", E.binary: "binary", E.where: "where", E.reduce: "reduce", E.softmax: "softmax",
-                E.normalize: "normalize", E.concat: "concat"}.get(fn)  # type: ignore[call-overload]
+        kind = _KIND_OF.get(fn)  # type: ignore[call-overload]
         if kind is None:
             return ZERO
         kids = [self._free(egraph, a) for a in args if isinstance(a, E.T)]
         inner = frozenset().union(*kids) if kids else frozenset()
-        if kind == "reduce":
-            out = inner - {str(args[2].value)}
-        elif kind == "concat":
-            return Cost.of(0, elements(inner, self.sizes))
-        else:
-            out = inner
+        out = inner - {str(args[2].value)} if kind == "reduce" else inner
         return node_cost(kind, elements(out, self.sizes), elements(inner, self.sizes))
 
     def __call__(self, egraph: EGraph, expr, children_costs: list[int]) -> int:
@@ -326,8 +322,6 @@ def partition(terms: Sequence[Term], budget: Budget = Budget()) -> Partition:
 
 def signature(term: Term) -> tuple:
     """What equal terms share and a cheap filter can compare: output axes and leaves."""
-    from ..ir.traverse import inputs, params
-
     leaves = sorted((type(x).__name__, x.name, tuple(sorted(str(a) for a in x.shape))) for x in inputs(term) + params(term))
     return tuple(sorted(str(a) for a in term.type.axes)), tuple(leaves)
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import pytest
 
 from anatomy.egraph.cost import cost_sizes, term_cost
-from anatomy.egraph.encode import decode, encode
 from anatomy.egraph.engine import STOP_REASONS, Budget, Engine, classify, is_canonical, partition
 from anatomy.examples import load_example, load_examples
 from anatomy.ir.traverse import size_symbols
@@ -83,17 +82,11 @@ def test_decode_repairs_terms_whose_axes_the_egraph_dropped():
     assert compare((q * 0).sum("d"), best + 0 * q.sum("d")).verdict == "agree"
 
 
-def test_every_egraph_rule_compiles_and_round_trips_its_sides():
+def test_every_egraph_rule_compiles():
     from anatomy.egraph.compile import compile_rule
     for r in RULES:
         if r.engine == "egraph":
             assert compile_rule(r), r.name
-
-
-def test_round_trip_is_exact_for_every_example():
-    from anatomy.egraph.encode import extract_once
-    for v in load_examples():
-        assert decode(extract_once(encode(v.term))) is v.term
 
 
 def test_every_prepare_rule_has_an_engine_and_back():
