@@ -158,3 +158,10 @@ class InternalError(AnatomyError, AssertionError):
 
     If you do, it is a bug: please report it with the command that produced it.
     """
+
+
+class OracleConflict(AnatomyError, AssertionError):
+    """Two verifiers disagree: one proved (or passed) a claim that another refuted at the
+    same sizes. That is a bug in anatomy — an oracle, the runtime or a rule — never a
+    verdict on the claim; please report it with the command that produced it."""
+

@@ -1,20 +1,26 @@
 """Relations between variants: ``check``, ``classes`` and ``optimize``, as records.
 
-This module puts the e-graph (which discovers) and the numeric oracle (which checks, by
+This module puts the e-graph (which discovers) and the verifiers (which check, by
 independent code) together and returns plain records that the CLI prints as text or JSON.
 
-``check`` answers ``equivalent`` when the e-graph joins the two terms *and* the float64
-random test agrees; ``distinct`` when the random test finds a counterexample (or the
-outputs differ in type); ``unknown`` when the e-graph stopped without joining them and no
-counterexample was found. A join that the random test contradicts is never reported as
-equivalent: it is an error naming the rules, since one of them must be wrong. Until the z3
-verifier lands, the evidence is the rule chain and the numeric test, and the records say so.
+``check`` runs every oracle on the two terms themselves (z3 at bounded sizes, float64
+random and hypothesis-drawn cases, the finite-field test where it applies), whatever the
+e-graph found, and answers:
+
+* ``equivalent`` — the e-graph joined them (a derivation for all sizes, from rules that
+  ``anatomy rules verify`` checks one by one), and no oracle found a difference;
+* ``distinct`` — an oracle produced a checked counterexample (or the outputs differ in type);
+* ``unknown`` — neither; the record says what each oracle found (z3 may have proved the
+  identity at every size up to its bound, which is not a proof for all sizes).
+
+A join that an oracle refutes, and oracles that contradict each other, are errors
+(:class:`~anatomy.errors.OracleConflict`), never answers.
 
 Example:
     >>> from anatomy.examples import load_example
     >>> rec = check(load_example("linear-elu-quadratic"), load_example("linear-elu-linear"))
-    >>> rec["relation"], "sum-swap" in rec["evidence"]["rules"]
-    ('equivalent', True)
+    >>> rec["relation"], "sum-swap" in rec["evidence"]["rules"], rec["evidence"]["smt"]["verdict"]
+    ('equivalent', True, 'proved')
 """
 
 from __future__ import annotations
@@ -23,50 +29,62 @@ from collections.abc import Mapping, Sequence
 
 from .egraph.cost import cost_sizes, term_cost
 from .egraph.engine import Budget, Engine, join, partition
-from .errors import InternalError
+from .errors import InternalError, OracleConflict
 from .ir.syntax.printer import print_with_lets
 from .ir.traverse import size_symbols
 from .ir.variant import Variant
 from .verify.numeric import compare, signature_mismatch
-
-EVIDENCE_NOTE = ("evidence: the e-graph's rule chain and a float64 random test; "
-                 "the z3 verifier is not part of this version")
-
+from .verify.oracles import run_oracles
+from .verify.smt import BOUND
 
 def _run(run) -> dict:
     # no wall time: the same input gives the same record, byte for byte (benchmarks time runs)
     return {"stop": run.stop, "iterations": run.iterations, "e_nodes": run.nodes}
 
 
-def check(a: Variant, b: Variant, *, budget: Budget = Budget(), seeds: int = 3,
-          sizes: Mapping[str, int] | None = None) -> dict:
+def check(a: Variant, b: Variant, *, budget: Budget = Budget(), seeds: int = 3, examples: int = 20,
+          sizes: Mapping[str, int] | None = None, bound: int = BOUND) -> dict:
     """The relation between two variants, with its evidence (JSON schema in docs/reference/cli.md)."""
     record: dict = {"left": a.name, "right": b.name, "relation": "unknown", "conditions": [],
-                    "evidence": {"rules": [], "prepared_by": [], "egraph": None, "numeric": None,
-                                 "note": EVIDENCE_NOTE},
+                    "evidence": {"rules": [], "prepared_by": [], "egraph": None, "verdict": None, "smt": None,
+                                 "numeric": None, "field": None},
                     "counterexample": None, "reason": ""}
     why = signature_mismatch(a.term, b.term)
     if why is not None:
         record.update(relation="distinct", reason=why)
         return record
     joined = join(a.term, b.term, budget)
-    numeric = compare(a.term, b.term, seeds=seeds, sizes=sizes)
+    evidence = run_oracles(a.term, b.term, sizes=sizes, seeds=seeds, examples=examples, bound=bound)
     ev = record["evidence"]
     ev.update(rules=list(joined.rules), prepared_by=list(joined.prepared_by), egraph=_run(joined.run),
-              numeric=numeric.to_json())
-    if joined.joined and numeric.verdict == "differ":
-        raise InternalError(f"the e-graph joined {a.name} and {b.name}, but they differ numerically "
-                            f"(relative RMS error {numeric.max_error:.3g}); one of the rules "
-                            f"{', '.join(joined.rules + joined.prepared_by)} is wrong")
-    if joined.joined:
-        record.update(relation="equivalent", reason="the e-graph joined them and the random test agrees")
-    elif numeric.verdict == "differ":
-        record.update(relation="distinct", counterexample=numeric.counterexample.to_json(),
-                      reason="the random test found inputs where they differ")
+              **evidence.to_json())
+    if evidence.verdict == "conflict":
+        raise OracleConflict(f"the verifiers disagree on {a.name} and {b.name}: {evidence.reason}")
+    if joined.joined and evidence.verdict == "refuted":
+        raise OracleConflict(f"the e-graph joined {a.name} and {b.name}, but {evidence.reason}; one of the "
+                             f"rules {', '.join(joined.rules + joined.prepared_by)} is wrong")
+    if evidence.verdict == "refuted":
+        record.update(relation="distinct", counterexample=_counterexample(evidence), reason=evidence.reason)
+    elif joined.joined:
+        record.update(relation="equivalent", reason="the e-graph joined them, and " + (
+            "z3 proved it at every size up to " + str(evidence.smt.bound) if evidence.smt.verdict == "proved"
+            else f"no oracle found a difference (z3: {evidence.smt.verdict})"))
+    elif evidence.smt.verdict == "proved":
+        record.update(reason=f"z3 proved it at every size up to {evidence.smt.bound}, and no oracle found a "
+                             f"difference, but the e-graph ({joined.run.stop}) did not derive it for all sizes")
     else:
-        record.update(reason=f"the e-graph stopped ({joined.run.stop}) without joining them, and "
-                             f"{numeric.cases} random cases found no difference")
+        record.update(reason=f"the e-graph stopped ({joined.run.stop}) without joining them, no oracle found a "
+                             f"difference, and z3 did not settle it ({evidence.smt.reason})")
     return record
+
+
+def _counterexample(evidence) -> dict:
+    """The numeric counterexample when there is one (it replays by seed), else z3's."""
+    if evidence.numeric.counterexample is not None:
+        return {"oracle": "float64", **evidence.numeric.counterexample.to_json()}
+    if evidence.smt.counterexample is not None:
+        return {"oracle": "z3", **evidence.smt.counterexample.to_json()}
+    return {"oracle": "finite-field", **evidence.field.counterexample.to_json()}
 
 
 def classes(variants: Sequence[Variant], *, budget: Budget = Budget()) -> dict:

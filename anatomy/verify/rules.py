@@ -1,0 +1,71 @@
+"""Verify the rule tables: every rule's two sides, by every oracle (``anatomy rules verify``).
+
+A rule's sides are terms over its metavariables (:attr:`anatomy.rules.Rule.sides`), so the
+oracles check the rule in its full generality: a metavariable is an arbitrary tensor with
+the declared axes, a mask an arbitrary real read as ``M != 0``, and a side that lacks an
+axis of the other (``A - A -> 0``) is broadcast along it. The context axis ``z`` is fixed
+to size 1 for z3 — no rule side reduces, renames or reshapes it, which is checked, so its
+entries never interact — and left free for the numeric and finite-field oracles.
+
+Main function: :func:`verify_rules`. Helpers: :func:`rule_terms`, :func:`verify_rule`.
+
+Example:
+    >>> from anatomy.rules import rule_named
+    >>> rec = verify_rule(rule_named("softmax-shift"), examples=0)
+    >>> rec["verdict"], rec["smt"]["verdict"], rec["smt"]["bound"]
+    ('proved', 'proved', 3)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from ..ir.term import Binary, Const, Index, Term
+from ..ir.ops import BinaryOp
+from ..rules import CONTEXT, RULES, Rule
+from .oracles import run_oracles
+
+RULE_BOUND = 3
+"""z3 checks each rule at every size from 1 to this bound (per rule-axis size symbol)."""
+
+EXAMPLES = 20
+"""Hypothesis-drawn float64 cases per rule, besides the fixed ones."""
+
+
+def _broadcast(term: Term, like: Term) -> Term:
+    """``term`` made constant along the axes of ``like`` it lacks (``x + 0·index``, exact)."""
+    for axis in like.type.axes:
+        if axis.name not in term.axes:
+            term = Binary(BinaryOp.ADD, term, Binary(BinaryOp.MUL, Const(0.0), Index(axis)))
+    return term
+
+
+def rule_terms(rule: Rule) -> tuple[Term, Term]:
+    """The rule's two sides, each broadcast to the other's axes."""
+    left, right = rule.sides
+    return _broadcast(left, right), _broadcast(right, left)
+
+
+def _context_fixed(rule: Rule, left: Term, right: Term) -> dict[str, int]:
+    """``{Z: 1}`` when no side binds the context axis (so its entries are independent)."""
+    if CONTEXT not in rule.axis_sizes or any(CONTEXT in t.bound for t in (left, right)):
+        return {}
+    size = rule.axis_sizes[CONTEXT]
+    return {str(size): 1} if size.is_symbol else {}
+
+
+def verify_rule(rule: Rule, *, bound: int = RULE_BOUND, examples: int = EXAMPLES, seeds: int = 3) -> dict:
+    """One rule's record: its verdict and each oracle's (JSON schema in docs/reference/cli.md)."""
+    left, right = rule_terms(rule)
+    evidence = run_oracles(left, right, seeds=seeds, examples=examples, bound=bound,
+                           smt_sizes=_context_fixed(rule, left, right))
+    return {"name": rule.name, "family": rule.family, "level": rule.level, "engine": rule.engine,
+            "site": rule.site, "rule": f"{rule.lhs} {rule.direction} {rule.rhs}", **evidence.to_json()}
+
+
+def verify_rules(rules: Sequence[Rule] | None = None, *, bound: int = RULE_BOUND, examples: int = EXAMPLES,
+                 seeds: int = 3) -> dict:
+    """Every rule's record (in table order) and the counts of each verdict."""
+    records = [verify_rule(r, bound=bound, examples=examples, seeds=seeds) for r in (RULES if rules is None else rules)]
+    counts = {v: sum(r["verdict"] == v for r in records) for v in ("proved", "refuted", "unknown", "conflict")}
+    return {"rules": records, "counts": counts, "bound": bound, "examples": examples, "seeds": seeds}
