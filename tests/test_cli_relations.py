@@ -26,7 +26,8 @@ def test_check_equivalent_files_names_rules_and_numeric_evidence(capsys):
     assert rec["relation"] == "equivalent"
     assert "online-softmax" in rec["evidence"]["rules"]
     assert rec["evidence"]["numeric"]["verdict"] == "agree" and rec["evidence"]["numeric"]["cases"] >= 3
-    assert rec["counterexample"] is None and "z3" in rec["evidence"]["note"]
+    assert rec["counterexample"] is None and rec["evidence"]["smt"]["verdict"] == "proved"
+    assert rec["evidence"]["field"]["verdict"] == "not-applicable"  # a running max is outside the fragment
 
 
 def test_check_distinct_prints_a_counterexample(capsys):
@@ -34,7 +35,7 @@ def test_check_distinct_prints_a_counterexample(capsys):
     code, out, _ = run(capsys, "check", str(case.a), str(case.b))
     assert code == 0
     assert ": distinct" in out.splitlines()[0]
-    assert "counterexample: sizes" in out and "seed" in out
+    assert "counterexample (float64): sizes" in out and "seed" in out and "z3: refuted" in out
     code, out, _ = run(capsys, "check", str(case.a), str(case.b), "--json")
     cex = json.loads(out)["counterexample"]
     assert cex["sizes"]["m"] != cex["sizes"]["n"]
@@ -51,7 +52,7 @@ def test_check_unknown_when_the_budget_runs_out(capsys):
     code, out, _ = run(capsys, "check", str(case.a), str(case.b), "--iterations", "1", "--json")
     rec = json.loads(out)
     assert code == 0 and rec["relation"] == "unknown" and rec["evidence"]["egraph"]["stop"] == "iteration limit"
-    assert "without joining" in rec["reason"]
+    assert "did not derive it" in rec["reason"] and rec["evidence"]["smt"]["verdict"] == "proved"
 
 
 def test_check_different_outputs_are_distinct(capsys):

@@ -47,11 +47,11 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import UsageError
+from ..errors import UnknownNameError, UsageError
 from ..ir.ops import BinaryOp
 from ..ir.term import Binary, Const, Input, Param, Rename, Term
 from ..ir.traverse import inputs, params, postorder, size_symbols
-from ..messages import expected
+from ..messages import did_you_mean, expected
 from ..runtime import evaluate, get_backend, random_values
 
 TOLERANCE = 1e-9
@@ -61,14 +61,15 @@ TOLERANCES = {"float64": 1e-9, "float32": 1e-5, "bfloat16": 2e-2, "float16": 3e-
 """The default tolerance (relative RMS error) by dtype, both sides computed in that dtype.
 
 Measured with the torch backend on the CPU, equivalence cases at n = m = 64..2048, dk = 64:
-float32 gives 2e-7..4e-7 for every well-conditioned pair, bfloat16 3e-3..1e-2 (online
-softmax over 32 blocks is the worst), float16 3e-4..1e-3; a runtime term against SDPA gives
-4e-7 (float32) and 6e-3 (bfloat16). The nearest distinct pair, softmax+1 against softmax,
-differs by about 1/n (3e-4 at n = 2048), so float32's 1e-5 sits between the two with a margin
-of 25x either way. In bfloat16 and float16 it is below the rounding and cannot be seen; the
-tolerance keeps 2-3x above the worst rounding. Ill-conditioned forms exceed these on purpose:
-the expanded ALiBi bias m*j - m*i (1e-5 at n = 1024 in float32), a 1024-step scan accumulating
-in bfloat16 (9e-2), and masks built from positions past 256 in bfloat16, which rounds them."""
+well-conditioned equivalent pairs differ by 2e-7..4e-7 in float32, 3e-4..1e-3 in float16 and
+3e-3..1e-2 in bfloat16 (online softmax over 32 blocks is the worst); a runtime term against
+``scaled_dot_product_attention`` by 4e-7 (float32) and 6e-3 (bfloat16). The nearest distinct
+pair, softmax+1 against softmax, differs by about 1/n (3e-4 at n = 2048): float32's 1e-5
+keeps a margin of 25x on both sides. float16 and bfloat16 keep 2-3x above their worst
+rounding, and cannot see a 1/n difference at these lengths. Forms that lose precision exceed
+the tolerance, and should: the expanded ALiBi bias m*j - m*i (1e-5 at n = 1024 in float32,
+0.5 in bfloat16), a 1024-step scan accumulating in bfloat16 (9e-2), and, in bfloat16, masks
+and biases built from positions past 256, which bfloat16 rounds (2e-2 to 0.5)."""
 
 SIZE_BASES = (2, 3, 1, 5)
 """Each size assignment gives the symbols distinct values from one base upwards (1: all ones)."""
@@ -105,7 +106,12 @@ class Case:
 
 @dataclasses.dataclass(frozen=True)
 class Counterexample:
-    """Where two terms differ: sizes, seed, the entry with the largest difference and both values."""
+    """Where two terms differ: the case (sizes, value class, seed), the entry with the largest
+    difference (or the first non-finite mismatch), both values there and the error.
+
+    ``run_args`` is the backend, dtype and device of the run as keyword-argument text (empty
+    for the float64 reference); :attr:`replay` is a snippet that recomputes both sides.
+    """
 
     sizes: dict[str, int]
     seed: int
@@ -114,13 +120,13 @@ class Counterexample:
     right: float
     error: float
     value_class: str = "normal"
-    run: str = ""
+    run_args: str = ""
 
     @property
     def replay(self) -> str:
         """A snippet that recomputes both sides (``a`` and ``b`` bound to the two terms)."""
         return (f"from anatomy.verify.numeric import Case, run_case; "
-                f"x, y = run_case(a, b, Case({self.sizes!r}, {self.value_class!r}, {self.seed}){self.run})")
+                f"x, y = run_case(a, b, Case({self.sizes!r}, {self.value_class!r}, {self.seed}){self.run_args})")
 
     def to_json(self) -> dict:
         return {"sizes": self.sizes, "seed": self.seed, "entry": self.entry, "left": _num(self.left),
@@ -233,6 +239,9 @@ def case_values(a: Term, b: Term, case: Case) -> dict[str, np.ndarray]:
     give each mask leaf values in {c, c + 1} (``c``: the constant it is compared with) and
     then, along one axis, set whole rows to c or to c + 1.
     """
+    if case.value_class not in VALUE_CLASSES:
+        raise UnknownNameError(f"unknown value class {case.value_class!r}",
+                               hint=did_you_mean(str(case.value_class), VALUE_CLASSES))
     scale = SCALES.get(case.value_class, 1.0)
     values = random_values(b, sizes=case.sizes, seed=case.seed, scale=scale)
     values.update(random_values(a, sizes=case.sizes, seed=case.seed, scale=scale))
@@ -259,9 +268,10 @@ def _masked(rng: np.random.Generator, shape: tuple[int, ...], c: float) -> np.nd
 
 
 def _relayout(values: Mapping[str, np.ndarray], source: Term, target: Term) -> dict[str, np.ndarray]:
-    """``values`` (laid out as ``source`` declares its leaves) laid out as ``target`` declares them."""
+    """``values`` (laid out as ``source`` declares its leaves) restricted to ``target``'s leaves
+    and laid out as ``target`` declares them (the two sides may have different leaves)."""
     have = {n: tuple(a.name for a in s) for n, s in _leaves(source).items()}
-    out = dict(values)
+    out = {name: values[name] for name in _leaves(target)}
     for name, shape in _leaves(target).items():
         want = tuple(a.name for a in shape)
         if name in have and have[name] != want:
@@ -281,7 +291,7 @@ def run_case(a: Term, b: Term, case: Case, *, backend: str = "numpy", dtype: Any
     """Both sides on ``case``'s values, as float64 arrays laid out in ``a.axes`` order."""
     values = case_values(a, b, case)
     be = get_backend(backend, dtype=dtype, device=device)
-    x = evaluate(a, values, sizes=case.sizes, backend=be).aligned(a.axes)
+    x = evaluate(a, {name: values[name] for name in _leaves(a)}, sizes=case.sizes, backend=be).aligned(a.axes)
     y = evaluate(b, _relayout(values, a, b), sizes=case.sizes, backend=be).aligned(a.axes)
     return _host(x), _host(y)
 
@@ -402,6 +412,10 @@ def compare(a: Term, b: Term, *, seeds: int = 3, sizes: Mapping[str, int] | None
         seed: the hypothesis seed of the drawn cases.
         backend, dtype, device: where both sides are evaluated (see
             :func:`anatomy.runtime.evaluate`); the float64 numpy reference by default.
+
+    A case whose non-finite entries differ makes the verdict ``differ`` (error ``inf``),
+    unless its value class is ranged (:data:`RANGED_CLASSES`): then it counts in
+    ``overflows`` and is judged on the entries finite on both sides.
     """
     why = signature_mismatch(a, b)
     if why is not None:
@@ -421,7 +435,7 @@ def compare(a: Term, b: Term, *, seeds: int = 3, sizes: Mapping[str, int] | None
     fixed = dict(sizes or {})
     drawn = draw_cases(a, b, examples=examples, sizes=fixed, seed=seed) if examples else []
     plan = [Case(s, "normal", k) for s in size_cases(a, b, fixed) for k in range(seeds)] + drawn
-    run = "" if be.name == "numpy" and dtype_name == "float64" else \
+    run_args = "" if be.name == "numpy" and dtype_name == "float64" else \
         f", backend={be.name!r}, dtype={dtype_name!r}, device={str(be.device)!r}"
     axes = a.axes
     worst: Counterexample | None = None
@@ -432,7 +446,7 @@ def compare(a: Term, b: Term, *, seeds: int = 3, sizes: Mapping[str, int] | None
         x, y = run_case(a, b, case, backend=be)
         classes[case.value_class] += 1
         err, at, mismatch = _error(x, y)
-        found = _counterexample(case, axes, at, x, y, err, run)
+        found = _counterexample(case, axes, at, x, y, err, run_args)
         if mismatch and case.value_class in RANGED_CLASSES:
             overflows += 1
             overflow = overflow or found
@@ -449,7 +463,8 @@ def compare(a: Term, b: Term, *, seeds: int = 3, sizes: Mapping[str, int] | None
 
 
 def _counterexample(case: Case, axes: tuple[str, ...], at: tuple[int, ...], x: np.ndarray, y: np.ndarray,
-                    err: float, run: str) -> Counterexample:
+                    err: float, run_args: str) -> Counterexample:
     left = float(x[at]) if at else float(x.reshape(-1)[0]) if x.size else 0.0
     right = float(y[at]) if at else float(y.reshape(-1)[0]) if y.size else 0.0
-    return Counterexample(dict(case.sizes), case.seed, dict(zip(axes, at)), left, right, err, case.value_class, run)
+    return Counterexample(dict(case.sizes), case.seed, dict(zip(axes, at)), left, right, err, case.value_class,
+                          run_args)

@@ -8,8 +8,8 @@ verdicts into one :class:`Evidence`:
 * ``proved`` — z3 proved it at every size up to its bound, and no oracle saw a difference;
 * ``refuted`` — some oracle produced a checked counterexample;
 * ``unknown`` — no proof and no counterexample (each oracle's reason is kept);
-* ``conflict`` — one oracle proved (or, for the finite field, passed with a tiny false-pass
-  bound) what another refuted *at the same sizes*. That is a bug in an oracle or in the
+* ``conflict`` — one oracle proved (or, for the finite field, passed with a false-pass
+  bound below :data:`CONFIDENT`) what another refuted *at the same sizes*. That is a bug in an oracle or in the
   runtime, never a verdict on the claim; callers report it as an error.
 
 A float64 difference where one side is non-finite (``nan`` from ``log`` of a negative, a
@@ -39,6 +39,10 @@ from .numeric import NumericVerdict, compare
 from .smt import BOUND, SmtVerdict, prove
 
 VERDICTS = ("proved", "refuted", "unknown", "conflict")
+
+CONFIDENT = 1e-6
+"""A finite-field pass counts against a witnessed difference only when its false-pass bound
+is at most this (for softmax over many keys the bound of Mirage's theorem is weak)."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -99,7 +103,7 @@ def _combine(smt: SmtVerdict, numeric: NumericVerdict, field: FieldVerdict,
     for oracle, at in witnessed:
         if smt.verdict == "proved" and within(at, smt.sizes) and not (oracle == "float64" and note):
             return "conflict", f"z3 proved it at sizes {_show(at)}, where the {oracle} oracle found a difference"
-        if field.verdict == "agree" and within(at, field.sizes):
+        if field.verdict == "agree" and field.false_pass_bound <= CONFIDENT and within(at, field.sizes):
             return "conflict", (f"the finite-field test passed at sizes {_show(at)} (false-pass bound "
                                 f"{field.false_pass_bound:.1e}), where the {oracle} oracle found a difference")
     if witnessed:

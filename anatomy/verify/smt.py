@@ -42,7 +42,7 @@ Example:
     >>> from anatomy.examples import load_example
     >>> v = prove(load_example("linear-elu-quadratic").term, load_example("linear-elu-linear").term)
     >>> v.verdict, v.sizes[-1]
-    ('proved', {'d': 2, 'dv': 2, 'm': 2, 'n': 2})
+    ('proved', {'dk': 2, 'dv': 2, 'm': 2, 'n': 2})
 """
 
 from __future__ import annotations
@@ -262,17 +262,17 @@ class _Query:
         differ = []
         for idx in np.ndindex(*np.shape(xs)):
             same = _fold(sc.eq(xs[idx], ys[idx]))
-            if same is True or (not isinstance(xs[idx], Ext) and not isinstance(ys[idx], Ext)
-                                and same_ratio(sc.real(xs[idx]), sc.real(ys[idx]))):
+            if same is True or (_real(xs[idx]) and _real(ys[idx]) and same_ratio(sc.real(xs[idx]), sc.real(ys[idx]))):
                 continue
             differ.append(_bool(_not(same), sc.ctx))
-        if not differ:
-            self._used(sc)
-            return "proved", None
-        solver = self._solver(sc)
-        solver.add(z3.Or(*differ))
-        result = solver.check()
+        result = z3.unsat
+        if differ:
+            solver = self._solver(sc)
+            solver.add(z3.Or(*differ))
+            result = solver.check()
         if result == z3.unsat:
+            # Cross-multiplied and unsat proofs hold where every divisor is nonzero: a proof
+            # under assumptions that no input satisfies proves nothing.
             if sc.domain and not self._consistent(sc):
                 return "open", "the domain assumptions (" + "; ".join(
                     ASSUMPTIONS[k] for k in sorted({k for k, _ in sc.domain})) + ") cannot all hold"
@@ -327,6 +327,10 @@ class _Query:
                                dict(zip(axes, (int(i) for i in at))), float(x[at]), float(y[at]))
         return _Outcome("refuted", "at these inputs, exact interval arithmetic (every exp, sqrt and other "
                         "function value enclosed within 1e-12 of float64's) shows the entry differs", ce)
+
+
+def _real(x: Any) -> bool:
+    return isinstance(x, Fraction) or isinstance(x, z3.ArithRef)
 
 
 def _fold(cond: Any) -> Any:

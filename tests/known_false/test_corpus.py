@@ -20,6 +20,7 @@ from collections.abc import Callable
 
 import pytest
 
+from anatomy.verify.field import field_test
 from anatomy.verify.numeric import compare
 from anatomy.verify.rules import _context_fixed
 from anatomy.verify.smt import prove
@@ -101,9 +102,19 @@ def refute_smt(entry: Entry) -> None:
     assert cx is not None and math.isfinite(cx.left) and math.isfinite(cx.right) and cx.left != cx.right
 
 
+def refute_field(entry: Entry) -> None:
+    """The finite-field test finds a difference wherever its fragment applies."""
+    v = field_test(entry.left, entry.right)
+    if v.verdict == "not-applicable":
+        pytest.skip(f"outside the finite-field fragment: {v.reason}")
+    assert v.verdict == "differ", f"{entry.site}: the finite-field test passed {entry.name} ({v.reason})"
+    assert v.counterexample is not None
+
+
 ORACLES: dict[str, Callable[[Entry], None]] = {
     "numeric": refute_numeric,
     "smt": refute_smt,
+    "field": refute_field,
 }
 """Oracle name -> a function that fails unless the oracle refutes the entry."""
 
