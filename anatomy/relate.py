@@ -46,8 +46,8 @@ def check(a: Variant, b: Variant, *, budget: Budget = Budget(), seeds: int = 3, 
           sizes: Mapping[str, int] | None = None, bound: int = BOUND) -> dict:
     """The relation between two variants, with its evidence (JSON schema in docs/reference/cli.md)."""
     record: dict = {"left": a.name, "right": b.name, "relation": "unknown", "conditions": [],
-                    "evidence": {"rules": [], "prepared_by": [], "egraph": None, "verdict": None, "smt": None,
-                                 "numeric": None, "field": None},
+                    "evidence": {"rules": [], "prepared_by": [], "egraph": None, "verdict": None, "reason": None,
+                                 "smt": None, "numeric": None, "field": None},
                     "counterexample": None, "reason": ""}
     why = signature_mismatch(a.term, b.term)
     if why is not None:
@@ -58,6 +58,7 @@ def check(a: Variant, b: Variant, *, budget: Budget = Budget(), seeds: int = 3, 
     ev = record["evidence"]
     ev.update(rules=list(joined.rules), prepared_by=list(joined.prepared_by), egraph=_run(joined.run),
               **evidence.to_json())
+    conditions = ev.pop("conditions")
     if evidence.verdict == "conflict":
         raise OracleConflict(f"the verifiers disagree on {a.name} and {b.name}: {evidence.reason}")
     if joined.joined and evidence.verdict == "refuted":
@@ -66,7 +67,7 @@ def check(a: Variant, b: Variant, *, budget: Budget = Budget(), seeds: int = 3, 
     if evidence.verdict == "refuted":
         record.update(relation="distinct", counterexample=_counterexample(evidence), reason=evidence.reason)
     elif joined.joined:
-        record.update(relation="equivalent", reason="the e-graph joined them, and " + (
+        record.update(relation="equivalent", conditions=conditions, reason="the e-graph joined them, and " + (
             "z3 proved it at every size up to " + str(evidence.smt.bound) if evidence.smt.verdict == "proved"
             else f"no oracle found a difference (z3: {evidence.smt.verdict})"))
     elif evidence.smt.verdict == "proved":

@@ -1,4 +1,4 @@
-"""Saturation under budgets, classes of many terms, classification, extraction.
+"""Saturation under budgets, classes of many terms, classification, extraction of members.
 
 An :class:`Engine` owns one e-graph. Terms are prepared (:mod:`.prepare`), inserted and
 given a class id (``cid``, merged by ``min``, so after any run the terms of one class read
@@ -7,7 +7,9 @@ rules whose right side is smaller, run to a fixed point) and one round of the *e
 rules (identities, commutation, association) under a back-off scheduler, until the graph
 stops changing or a budget on iterations, e-nodes or seconds runs out; the stop reason is
 always reported. Inserting a term into an engine that has already run and running again
-classifies it against everything inserted before, without starting over.
+classifies it against everything inserted before, without starting over. :meth:`Engine.extract`
+gives a class's cheapest member at given sizes; :meth:`Engine.members` a deterministic
+sample of several different members (what the property tests compare numerically).
 
 Example:
     >>> from anatomy.examples import load_example
@@ -32,12 +34,12 @@ from egglog.deconstruct import get_callable_args, get_callable_fn
 
 from ..errors import InternalError
 from ..ir.term import Term
-from ..ir.traverse import inputs, params
+from ..ir.traverse import inputs, params, size_symbols
 from ..rules import RULES, Rule
 from . import encode as E
 from .analysis import ANALYSIS, facts, free
 from .compile import compile_rule
-from .cost import ZERO, Cost, elements, node_cost, term_cost
+from .cost import ZERO, Cost, cost_sizes, elements, node_cost, term_cost
 from .prepare import prepare
 
 STOP_REASONS = ("saturated", "iteration limit", "node limit", "time limit", "joined")
@@ -211,17 +213,81 @@ class Engine:
 
     # -- extraction ----------------------------------------------------------------
 
-    def extract(self, handle: int, sizes: Mapping[str, int]) -> tuple[Term, Cost]:
-        """The cheapest member of ``handle``'s class at ``sizes`` and its cost."""
-        model = _CostModel(sizes)
+    def _extract(self, what: str, how, *args, **kwargs):
+        """``how(*args, **kwargs)``, an egglog extraction, with its panics as errors."""
         try:
-            expr = self.egraph.extract(self._refs[handle], cost_model=model)
+            return how(*args, **kwargs)
         except BaseException as err:  # egglog 13.2 panics (a BaseException) instead of raising
             if isinstance(err, (KeyboardInterrupt, SystemExit)):
                 raise
-            raise InternalError(f"egglog could not extract term {handle}: {type(err).__name__}: {err}") from None
+            raise InternalError(f"egglog could not extract {what}: {type(err).__name__}: {err}") from None
+
+    def extract(self, handle: int, sizes: Mapping[str, int]) -> tuple[Term, Cost]:
+        """The cheapest member of ``handle``'s class at ``sizes`` and its cost."""
+        expr = self._extract(f"term {handle}", self.egraph.extract, self._refs[handle], cost_model=_CostModel(sizes))
         term = E.decode(expr)
         return term, term_cost(term, sizes)
+
+    def member_sizes(self) -> list[dict[str, int]]:
+        """The size assignments :meth:`members` extracts at by default: every size symbol of
+        the inserted terms at the :func:`~.cost.cost_sizes` defaults (4096 for token-like
+        symbols, 64 for the others), then with the two swapped."""
+        symbols = sorted({s for e in self.entries for s in size_symbols(e.prepared)})
+        usual = cost_sizes(symbols)
+        swapped = {s: 64 if n == 4096 else 4096 for s, n in usual.items()}
+        return [usual, swapped] if swapped != usual else [usual]
+
+    def members(self, handle: int, *, limit: int = 4,
+                sizes: Sequence[Mapping[str, int]] | None = None) -> list[Term]:
+        """Up to ``limit`` different members of ``handle``'s e-class, as well-typed terms.
+
+        Candidates are extracted in a fixed order and decoded with :func:`~.encode.decode`;
+        repeats (equal terms) are dropped and the first ``limit`` kept:
+
+        1. the smallest member (egglog's default extraction, AST size);
+        2. the cheapest member under the FLOP cost model (as :meth:`extract`) at each size
+           assignment of ``sizes`` (default :meth:`member_sizes`: token-like sizes large,
+           then small), since different sizes favour different contraction orders;
+        3. egglog's ``extract_multiple``: for each e-node of the class, the smallest term
+           rooted at it, smallest first (``2 * limit`` of them at most).
+
+        The same graph gives the same members in the same order. The list is a sample, not
+        an enumeration: a class may hold many more terms (exponentially many in general).
+        A member may mention fewer or more axes than ``handle``'s term where its value is
+        constant along them (see :mod:`.encode`); it denotes the same values.
+        """
+        return self.class_members([handle], limit=limit, sizes=sizes)[self.class_id(handle)]
+
+    def class_members(self, handles: Iterable[int] | None = None, *, limit: int = 4,
+                      sizes: Sequence[Mapping[str, int]] | None = None) -> dict[int, list[Term]]:
+        """:meth:`members` of the classes of ``handles`` (default: every inserted term), keyed
+        by class id. Each cost model runs once for all of them: the classes are extracted
+        together as one list, inserted in a scope (``push``/``pop``) that drops it afterwards."""
+        ids = sorted({self.class_id(h) for h in (range(len(self.entries)) if handles is None else handles)})
+        if not ids or limit < 1:
+            return {i: [] for i in ids}
+        found: dict[int, list] = {i: [] for i in ids}
+        roots = E.tlist(self._refs[i] for i in ids)
+        models = [None] + [_CostModel(s) for s in (self.member_sizes() if sizes is None else sizes)]
+        with self.egraph:  # the list of roots is popped with the scope
+            for model in models:
+                listed = self._extract(f"the classes of terms {ids}", self.egraph.extract, roots,
+                                       **({} if model is None else {"cost_model": model}))
+                for i, expr in zip(ids, E._unlist(listed), strict=True):
+                    found[i].append(expr)
+        for i in ids:
+            found[i] += self._extract(f"term {i}", self.egraph.extract_multiple, self._refs[i], 2 * limit)
+        out: dict[int, list[Term]] = {}
+        for i, exprs in found.items():
+            terms: list[Term] = []
+            for expr in exprs:
+                term = E.decode(expr)
+                if term not in terms:
+                    terms.append(term)
+                    if len(terms) == limit:
+                        break
+            out[i] = terms
+        return out
 
 
 _COST_CAP = 2 ** 62  # egglog costs are 64-bit; tree costs of deep shared terms saturate here
@@ -237,10 +303,31 @@ class _CostModel:
 
     def __init__(self, sizes: Mapping[str, int]) -> None:
         self.sizes = dict(sizes)
+        # caches for one extraction (the graph does not change meanwhile), keyed by egglog's
+        # declaration of an e-node (its constructor and its children's e-classes) or an e-class
+        self._own: dict[object, Cost] = {}
+        self._frees: dict[object, frozenset[str]] = {}
 
     def _free(self, egraph: EGraph, child) -> frozenset[str]:
-        value = egraph.lookup_function_value(free(child))
-        return frozenset() if value is None else frozenset(str(s.value) for s in value.value)
+        key = getattr(child, "__egg_typed_expr__", None)
+        found = None if key is None else self._frees.get(key)
+        if found is None:
+            value = egraph.lookup_function_value(free(child))
+            found = frozenset() if value is None else frozenset(str(s.value) for s in value.value)
+            if key is not None:
+                self._frees[key] = found
+        return found
+
+    def cached_own(self, egraph: EGraph, expr) -> Cost:
+        """:meth:`own`, once per e-node: the extractor asks for a node's cost on every pass, and
+        reading the free axes of its children is the slow part."""
+        node = getattr(expr, "__egg_typed_expr__", None)  # the constructor and its children's e-classes
+        if node is None:
+            return self.own(egraph, expr)
+        found = self._own.get(node)
+        if found is None:
+            found = self._own[node] = self.own(egraph, expr)
+        return found
 
     def own(self, egraph: EGraph, expr) -> Cost:
         fn = get_callable_fn(expr)
@@ -256,7 +343,7 @@ class _CostModel:
     def __call__(self, egraph: EGraph, expr, children_costs: list[int]) -> int:
         if not isinstance(expr, E.T):
             return min(_COST_CAP, sum(children_costs) + 1)
-        return min(_COST_CAP, int(self.own(egraph, expr).total) + sum(children_costs) + 1)
+        return min(_COST_CAP, int(self.cached_own(egraph, expr).total) + sum(children_costs) + 1)
 
 
 

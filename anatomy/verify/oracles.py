@@ -12,10 +12,11 @@ verdicts into one :class:`Evidence`:
   bound below :data:`CONFIDENT`) what another refuted *at the same sizes*. That is a bug in an oracle or in the
   runtime, never a verdict on the claim; callers report it as an error.
 
-A float64 difference where one side is non-finite (``nan`` from ``log`` of a negative, a
-``0/0``) while z3 proved the identity on the domain where both sides are defined is not a
-conflict: the claim is refuted in float semantics, and the evidence says the proof holds
-only on that domain.
+A difference where a side is not a real number (``nan`` from ``0/0``, ``inf`` from ``x/0``)
+while z3 proved the claim under domain assumptions (every divisor nonzero, …) lies outside
+that domain: the claim is ``proved`` with those assumptions as its ``conditions``, and the
+reason says what happens outside. Rules are identities of partial functions on their
+common domain, as in algebra.
 
 Main function: :func:`run_oracles`. Record: :class:`Evidence`.
 
@@ -47,16 +48,22 @@ is at most this (for softmax over many keys the bound of Mirage's theorem is wea
 
 @dataclasses.dataclass(frozen=True)
 class Evidence:
-    """The combined verdict and each oracle's own record (``field`` may be not-applicable)."""
+    """The combined verdict and each oracle's own record (``field`` may be not-applicable).
+
+    ``conditions`` are the domain assumptions a proof needs (every divisor nonzero, …):
+    the claim holds where they hold.
+    """
 
     verdict: str
     reason: str
+    conditions: tuple[str, ...]
     smt: SmtVerdict
     numeric: NumericVerdict
     field: FieldVerdict
 
     def to_json(self) -> dict:
-        return {"verdict": self.verdict, "reason": self.reason, "smt": self.smt.to_json(),
+        return {"verdict": self.verdict, "reason": self.reason, "conditions": list(self.conditions),
+                "smt": self.smt.to_json(),
                 "numeric": self.numeric.to_json(), "field": self.field.to_json()}
 
 
@@ -74,43 +81,60 @@ def run_oracles(a: Term, b: Term, *, sizes: Mapping[str, int] | None = None, see
     smt = prove(a, b, bound=bound, sizes=smt_sizes)
     numeric = compare(a, b, seeds=seeds, sizes=sizes, examples=examples)
     field = field_test(a, b, repetitions=repetitions, sizes=sizes)
-    verdict, reason = _combine(smt, numeric, field, frozenset(smt_sizes or ()))
-    return Evidence(verdict, reason, smt, numeric, field)
+    verdict, reason, conditions = _combine(smt, numeric, field, frozenset(smt_sizes or ()))
+    return Evidence(verdict, reason, conditions, smt, numeric, field)
 
 
 def _finite(x: Any) -> bool:
     return isinstance(x, (int, float)) and math.isfinite(x)
 
 
+def _outside(smt: SmtVerdict, left: Any, right: Any) -> bool:
+    """A difference where a side is not a finite number (nan from 0/0, inf from x/0) lies
+    outside the domain z3's proof assumed — when it proved the claim under assumptions."""
+    return smt.verdict == "proved" and bool(smt.assumptions) and not (_finite(left) and _finite(right))
+
+
 def _combine(smt: SmtVerdict, numeric: NumericVerdict, field: FieldVerdict,
-             fixed: frozenset[str] = frozenset()) -> tuple[str, str]:
+             fixed: frozenset[str] = frozenset()) -> tuple[str, str, tuple[str, ...]]:
     def within(at: Mapping[str, int], tried: list[dict[str, int]]) -> bool:
         key = {k: v for k, v in at.items() if k not in fixed}
         return any({k: v for k, v in t.items() if k not in fixed} == key for t in tried)
 
-    witnessed = []  # (oracle, sizes) of every checked difference
-    note = ""
+    witnessed = []  # (oracle, sizes) of every checked difference inside the domain
+    outside = []    # differences where a side is undefined in the reals
     if smt.verdict == "refuted" and smt.counterexample is not None:
         witnessed.append(("z3", smt.counterexample.sizes))
     if numeric.verdict == "differ" and numeric.counterexample is not None:
         ce = numeric.counterexample
-        if smt.verdict == "proved" and smt.assumptions and not (_finite(ce.left) and _finite(ce.right)):
-            note = (f"; z3 proved it only where both sides are defined ({'; '.join(smt.assumptions)}), and "
-                    f"float64 differs outside that domain ({ce.left!r} against {ce.right!r})")
-        witnessed.append(("float64", ce.sizes))
+        if _outside(smt, ce.left, ce.right):
+            outside.append(f"float64 gives {_text(ce.left)} against {_text(ce.right)} at sizes {_show(ce.sizes)}")
+        else:
+            witnessed.append(("float64", ce.sizes))
     if field.verdict == "differ" and field.counterexample is not None:
-        witnessed.append(("finite field", field.counterexample.sizes))
+        ce = field.counterexample
+        if smt.verdict == "proved" and smt.assumptions and "nan" in (ce.left_exact, ce.right_exact):
+            outside.append(f"the finite-field test meets an exact 0/0 at sizes {_show(ce.sizes)}")
+        else:
+            witnessed.append(("finite field", ce.sizes))
     for oracle, at in witnessed:
-        if smt.verdict == "proved" and within(at, smt.sizes) and not (oracle == "float64" and note):
-            return "conflict", f"z3 proved it at sizes {_show(at)}, where the {oracle} oracle found a difference"
+        if smt.verdict == "proved" and within(at, smt.sizes):
+            return "conflict", f"z3 proved it at sizes {_show(at)}, where the {oracle} oracle found a difference", ()
         if field.verdict == "agree" and field.false_pass_bound <= CONFIDENT and within(at, field.sizes):
             return "conflict", (f"the finite-field test passed at sizes {_show(at)} (false-pass bound "
-                                f"{field.false_pass_bound:.1e}), where the {oracle} oracle found a difference")
+                                f"{field.false_pass_bound:.1e}), where the {oracle} oracle found a difference"), ()
     if witnessed:
-        return "refuted", "counterexample from " + ", ".join(sorted({o for o, _ in witnessed})) + note
+        return "refuted", "counterexample from " + ", ".join(sorted({o for o, _ in witnessed})), ()
     if smt.verdict == "proved":
-        return "proved", smt.reason
-    return "unknown", f"z3: {smt.reason}"
+        if outside:
+            return "proved", (f"{smt.reason}, where {'; '.join(smt.assumptions)}; outside that domain "
+                              f"the two are not both defined ({'; '.join(outside)})"), smt.assumptions
+        return "proved", smt.reason, smt.assumptions
+    return "unknown", f"z3: {smt.reason}", ()
+
+
+def _text(x: Any) -> str:
+    return repr(x) if _finite(x) else str(x)
 
 
 def _show(sizes: Mapping[str, int]) -> str:
