@@ -65,7 +65,7 @@ from ..runtime import evaluate, random_values
 from ..runtime._check import check_sizes
 from ._intervals import IntervalScalars, Undecided, disjoint
 from ._objects import Unsupported, evaluate_exact
-from ._z3 import ASSUMPTIONS, Ext, Z3Scalars, _not, same_ratio, z3
+from ._z3 import ASSUMPTIONS, Z3Scalars, _not, same_ratio, z3
 from .numeric import signature_mismatch
 
 BOUND = 2
@@ -169,8 +169,8 @@ def prove(a: Term, b: Term, *, bound: int = BOUND, sizes: Mapping[str, int] | No
             unknown = f"at sizes {_show(case)}: {outcome.reason}"
     if unknown:
         return query.verdict("unknown", done, used, unknown)
-    return query.verdict("proved", done, used, f"proved at every size assignment with each symbol from 1 to {used} (a polynomial "
-                         "identity once denominators are cleared, or unsat)")
+    return query.verdict("proved", done, used, f"proved at every size assignment with each symbol from 1 to "
+                         f"{used} (a polynomial identity once denominators are cleared, or unsat)")
 
 
 def _show(case: Mapping[str, int]) -> str:
@@ -223,17 +223,15 @@ class _Query:
         return _Outcome("unknown", reason or "z3 found models where the two differ, but none reproduces in "
                         "float64: they use values of exp or of an opaque function that the real one does not take")
 
-    def _symbols(self, sc: Z3Scalars, case: dict[str, int], exact: Mapping[str, np.ndarray] | None):
+    def _symbols(self, sc: Z3Scalars, case: dict[str, int]) -> tuple[dict, dict]:
+        """One z3 variable per entry of every leaf: the arrays, and (name, index) -> variable."""
         lengths = {**check_sizes(self.la, case)[1], **check_sizes(self.lb, case)[1]}
         values, variables = {}, {}
         for name, leaf in self.leaves.items():
             shape = tuple(lengths[ax.name] for ax in leaf.shape)
             arr = np.empty(shape, dtype=object)
             for idx in np.ndindex(*shape):
-                if exact is None:
-                    arr[idx] = variables[(name, idx)] = sc.variable(f"{name}[{','.join(map(str, idx))}]")
-                else:
-                    arr[idx] = Fraction(float(exact[name][idx]))
+                arr[idx] = variables[(name, idx)] = sc.variable(f"{name}[{','.join(map(str, idx))}]")
             values[name] = arr
         return values, variables
 
@@ -254,7 +252,7 @@ class _Query:
     def _prove(self, case: dict[str, int], abstract: bool) -> tuple[str, Any]:
         """``("proved", None)``, or ``("open", model inputs)``, or ``("open", reason)``."""
         sc = Z3Scalars(z3.Context(), abstract_max=abstract)
-        values, variables = self._symbols(sc, case, None)
+        values, variables = self._symbols(sc, case)
         try:
             xs, ys = self._outputs(sc, case, values)
         except Unsupported as err:
