@@ -217,10 +217,10 @@ def _run_text(run: dict) -> str:
 
 def _smt_text(smt: dict) -> str:
     sizes = len(smt["sizes"])
-    head = {"proved": f"proved at every size up to {smt['bound']} ({sizes} assignments)",
+    head = {"proved": f"proved at every size up to {smt['bound']} ({_count(sizes, 'size assignment')})",
             "refuted": "refuted", "unknown": "unknown"}[smt["verdict"]]
     notes = [smt["reason"]] if smt["verdict"] != "proved" else []
-    if smt["assumptions"]:
+    if smt["assumptions"] and smt["verdict"] == "proved":
         notes.append("assuming " + "; ".join(smt["assumptions"]))
     if smt["opaque"]:
         notes.append("opaque: " + ", ".join(smt["opaque"]))
@@ -230,7 +230,7 @@ def _smt_text(smt: dict) -> str:
 def _numeric_text(num: dict) -> str:
     err = num["max_error"]
     worst = f"{err:.3g}" if isinstance(err, float) else str(err)
-    text = f"{num['verdict']} on {num['cases']} cases, worst relative RMS error {worst} (tolerance {num['tolerance']:g})"
+    text = f"{num['verdict']} on {_count(num['cases'], 'case')}, worst relative RMS error {worst} (tolerance {num['tolerance']:g})"
     if num.get("overflows"):
         text += f"; {num['overflows']} cases overflow in one form only (a stability finding, not a difference)"
     return text
@@ -239,18 +239,26 @@ def _numeric_text(num: dict) -> str:
 def _field_text(field: dict) -> str:
     if field["verdict"] == "not-applicable":
         return f"not applicable ({field['reason']})"
-    text = f"{field['verdict']} after {field['repetitions']} repetitions at {len(field['sizes'])} size assignments"
+    text = (f"{field['verdict']} after {_count(field['repetitions'], 'repetition')} at "
+            f"{_count(len(field['sizes']), 'size assignment')}")
     if field["verdict"] == "agree":
         text += f", false-pass bound {field['false_pass_bound']:.1e}"
     return text
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" + ("" if n == 1 else "s")
 
 
 def _counterexample_text(cex: dict) -> str:
     sizes = ", ".join(f"{k}={v}" for k, v in cex["sizes"].items())
     entry = ", ".join(f"{k}={v}" for k, v in cex.get("entry", {}).items())
     extra = "".join(f", {k} {cex[k]}" for k in ("seed", "value_class") if k in cex)
-    return f"counterexample ({cex.get('oracle', 'float64')}): sizes {sizes}{extra}, at [{entry}]: " \
-           f"{cex.get('left')} vs {cex.get('right')}"
+    if "left_residue" in cex:  # the finite-field oracle: residues, not floats
+        values = f"{cex['left_residue']} vs {cex['right_residue']} (mod {cex['modulus']})"
+    else:
+        values = f"{cex['left']} vs {cex['right']}"
+    return f"counterexample ({cex['oracle']}): sizes {sizes}{extra}, at [{entry}]: {values}"
 
 
 def render_evidence(ev: dict, indent: str = "  ") -> list[str]:
@@ -289,8 +297,10 @@ def cmd_check(args: argparse.Namespace) -> int:
     if args.examples < 0 or args.bound < 1:
         raise UsageError(expected("--examples of at least 0 and --bound of at least 1",
                                   f"{args.examples} and {args.bound}"))
+    if args.seed < 0:
+        raise UsageError(expected("--seed of at least 0", str(args.seed)))
     rec = check(a, b, budget=_budget(args), seeds=args.seeds, sizes=parse_sizes(args.size),
-                examples=args.examples, bound=args.bound)
+                examples=args.examples, seed=args.seed, bound=args.bound)
     if args.json:
         _emit_json(rec)
     else:
@@ -341,22 +351,24 @@ def cmd_rules_verify(args: argparse.Namespace) -> int:
     from .rules import FAMILIES, RULES, rule_named
     from .verify.rules import verify_rules
 
-    if args.examples < 0 or args.bound < 1 or args.seeds < 1:
-        raise UsageError(expected("--examples >= 0, --bound >= 1 and --seeds >= 1",
-                                  f"{args.examples}, {args.bound} and {args.seeds}"))
+    if args.examples < 0 or args.bound < 1 or args.seeds < 1 or args.seed < 0:
+        raise UsageError(expected("--examples >= 0, --bound >= 1, --seeds >= 1 and --seed >= 0",
+                                  f"{args.examples}, {args.bound}, {args.seeds} and {args.seed}"))
     for fam in args.family:
         if fam not in FAMILIES:
             raise UsageError(f"unknown rule family {fam!r}", hint=did_you_mean(fam, FAMILIES))
+    if args.rule and args.family:
+        raise UsageError("pass --rule or --family, not both", hint="--rule names rules; --family selects whole families")
     rules = [rule_named(n) for n in args.rule] if args.rule else \
         [r for r in RULES if not args.family or r.family in args.family]
-    rec = verify_rules(rules, bound=args.bound, examples=args.examples, seeds=args.seeds)
+    rec = verify_rules(rules, bound=args.bound, examples=args.examples, seeds=args.seeds, seed=args.seed)
     if args.json:
         _emit_json(rec)
     else:
         for r in rec["rules"]:
             print(f"{r['name']} ({r['family']}, {r['site']}): {r['verdict']}")
             print(f"  {r['rule']}")
-            if r["verdict"] != "proved":
+            if r["verdict"] != "proved" or r["conditions"]:
                 print(f"  {r['reason']}")
             print("\n".join(render_evidence(r)))
         counts = ", ".join(f"{n} {v}" for v, n in rec["counts"].items() if n)
@@ -421,7 +433,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--json", action="store_true", help="print JSON (schema: docs/reference/cli.md)")
     s.set_defaults(fn=cmd_eval)
 
-    s = sub.add_parser("check", help="are two variants equivalent? rules, numeric test, counterexample")
+    s = sub.add_parser("check", help="are two variants equivalent? e-graph rules, z3, float64 and finite-field evidence")
     s.add_argument("a", metavar="A", help="a .attn file or a built-in name")
     s.add_argument("b", metavar="B", help="a .attn file or a built-in name")
     s.add_argument("--size", action="append", default=[], metavar="NAME=N",
@@ -429,6 +441,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--seeds", type=int, default=3, help="random inputs per size assignment (default 3)")
     s.add_argument("--examples", type=int, default=20, help="hypothesis-drawn float64 cases (default 20)")
     s.add_argument("--bound", type=int, default=2, help="z3 checks every size from 1 to this (default 2)")
+    s.add_argument("--seed", type=int, default=0, help="seed of the hypothesis and finite-field draws (default 0)")
     _budget_options(s)
     s.set_defaults(fn=cmd_check)
 
@@ -440,6 +453,7 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--bound", type=int, default=3, help="z3 checks every size from 1 to this (default 3)")
     r.add_argument("--examples", type=int, default=20, help="hypothesis-drawn float64 cases per rule (default 20)")
     r.add_argument("--seeds", type=int, default=3, help="random float64 inputs per fixed size assignment (default 3)")
+    r.add_argument("--seed", type=int, default=0, help="seed of the hypothesis and finite-field draws (default 0)")
     r.add_argument("--json", action="store_true", help="print JSON (schema: docs/reference/cli.md)")
     r.set_defaults(fn=cmd_rules_verify)
 

@@ -42,7 +42,7 @@ def _run(run) -> dict:
     return {"stop": run.stop, "iterations": run.iterations, "e_nodes": run.nodes}
 
 
-def check(a: Variant, b: Variant, *, budget: Budget = Budget(), seeds: int = 3, examples: int = 20,
+def check(a: Variant, b: Variant, *, budget: Budget = Budget(), seeds: int = 3, examples: int = 20, seed: int = 0,
           sizes: Mapping[str, int] | None = None, bound: int = BOUND) -> dict:
     """The relation between two variants, with its evidence (JSON schema in docs/reference/cli.md)."""
     record: dict = {"left": a.name, "right": b.name, "relation": "unknown", "conditions": [],
@@ -54,7 +54,7 @@ def check(a: Variant, b: Variant, *, budget: Budget = Budget(), seeds: int = 3, 
         record.update(relation="distinct", reason=why)
         return record
     joined = join(a.term, b.term, budget)
-    evidence = run_oracles(a.term, b.term, sizes=sizes, seeds=seeds, examples=examples, bound=bound)
+    evidence = run_oracles(a.term, b.term, sizes=sizes, seeds=seeds, examples=examples, seed=seed, bound=bound)
     ev = record["evidence"]
     ev.update(rules=list(joined.rules), prepared_by=list(joined.prepared_by), egraph=_run(joined.run),
               **evidence.to_json())

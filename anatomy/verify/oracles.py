@@ -68,19 +68,21 @@ class Evidence:
 
 
 def run_oracles(a: Term, b: Term, *, sizes: Mapping[str, int] | None = None, seeds: int = 3, examples: int = 20,
-                bound: int = BOUND, repetitions: int = 8, smt_sizes: Mapping[str, int] | None = None) -> Evidence:
+                seed: int = 0, bound: int = BOUND, repetitions: int = 8,
+                smt_sizes: Mapping[str, int] | None = None) -> Evidence:
     """Every oracle on the claim ``a ≡ b``.
 
     Parameters:
         sizes: size symbols fixed for the numeric and finite-field oracles.
         seeds: float64 cases per fixed size assignment; examples: hypothesis-drawn cases.
+        seed: selects the hypothesis draws and the finite-field draws (same seed, same record).
         bound: the SMT oracle tries every size from 1 to ``bound``; ``smt_sizes`` fixes
             symbols there (``sizes`` is usually too large for z3).
         repetitions: finite-field repetitions.
     """
     smt = prove(a, b, bound=bound, sizes=smt_sizes)
-    numeric = compare(a, b, seeds=seeds, sizes=sizes, examples=examples)
-    field = field_test(a, b, repetitions=repetitions, sizes=sizes)
+    numeric = compare(a, b, seeds=seeds, sizes=sizes, examples=examples, seed=seed)
+    field = field_test(a, b, repetitions=repetitions, sizes=sizes, seed=seed)
     verdict, reason, conditions = _combine(smt, numeric, field, frozenset(smt_sizes or ()))
     return Evidence(verdict, reason, conditions, smt, numeric, field)
 
@@ -116,7 +118,7 @@ def _combine(smt: SmtVerdict, numeric: NumericVerdict, field: FieldVerdict,
         if smt.verdict == "proved" and smt.assumptions and "nan" in (ce.left_exact, ce.right_exact):
             outside.append(f"the finite-field test meets an exact 0/0 at sizes {_show(ce.sizes)}")
         else:
-            witnessed.append(("finite field", ce.sizes))
+            witnessed.append(("finite-field", ce.sizes))
     for oracle, at in witnessed:
         if smt.verdict == "proved" and within(at, smt.sizes):
             return "conflict", f"z3 proved it at sizes {_show(at)}, where the {oracle} oracle found a difference", ()
