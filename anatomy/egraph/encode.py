@@ -26,6 +26,8 @@ from collections.abc import Callable
 from egglog import EGraph, Expr, StringLike, f64Like, function, i64Like
 from egglog.deconstruct import get_callable_args, get_callable_fn
 
+from . import _egglog  # noqa: F401  (deterministic let-bindings: see its docstring)
+
 from ..errors import InternalError
 from ..ir.ops import BinaryOp, UnaryOp
 from ..ir.size import Size
