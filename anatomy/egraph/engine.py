@@ -290,9 +290,6 @@ class Engine:
         return out
 
 
-_COST_CAP = 2 ** 62  # egglog costs are 64-bit; tree costs of deep shared terms saturate here
-
-
 _KIND_OF = {E.unary: "unary", E.binary: "binary", E.where: "where", E.reduce: "reduce", E.softmax: "softmax",
             E.normalize: "normalize", E.concat: "concat"}
 """The cost-table kind of each costed constructor (the others cost nothing)."""
@@ -342,8 +339,11 @@ class _CostModel:
 
     def __call__(self, egraph: EGraph, expr, children_costs: list[int]) -> int:
         if not isinstance(expr, E.T):
-            return min(_COST_CAP, sum(children_costs) + 1)
-        return min(_COST_CAP, int(self.cached_own(egraph, expr).total) + sum(children_costs) + 1)
+            return sum(children_costs) + 1
+        # Python ints, not capped: egglog-python compares costs as Python objects, and a cap
+        # (tree costs of deep terms at token sizes pass 2**62) made a node cost no more than
+        # its own class's best, so the extractor could pick a cycle and panic rebuilding it
+        return int(self.cached_own(egraph, expr).total) + sum(children_costs) + 1
 
 
 

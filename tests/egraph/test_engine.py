@@ -92,3 +92,72 @@ def test_every_egraph_rule_compiles():
 def test_every_prepare_rule_has_an_engine_and_back():
     from anatomy.egraph.prepare import PREPARE_RULES
     assert {r.name for r in RULES if r.engine == "prepare"} == set(PREPARE_RULES)
+
+
+# -- members ---------------------------------------------------------------------------
+
+
+def _saturated(name: str, iterations: int = 4) -> tuple[Engine, int]:
+    eng = Engine()
+    h = eng.add(load_example(name).term)
+    eng.run(Budget(iterations=iterations))
+    return eng, h
+
+
+def test_members_are_distinct_members_of_the_class():
+    eng, h = _saturated("causal-linear-masked")
+    members = eng.members(h, limit=6)
+    assert len(members) == len(set(members)) == 6
+    # these members need no repair when decoded, so inserting one finds its e-class unchanged
+    handles = [eng.add(m) for m in members]
+    assert all(eng.same(h, x) for x in handles)
+    assert eng.classes() == [[h, *handles]]
+
+
+def test_members_are_deterministic_and_honour_the_limit():
+    eng, h = _saturated("online-softmax")
+    first = eng.members(h, limit=5)
+    assert eng.members(h, limit=5) == first
+    again, h2 = _saturated("online-softmax")
+    assert again.members(h2, limit=5) == first
+    assert eng.members(h, limit=2) == first[:2]
+    assert eng.members(h, limit=0) == []
+    assert len(first) == 5
+
+
+def test_members_start_with_the_smallest_and_the_cheapest():
+    term = load_example("linear-elu-quadratic").term
+    eng = Engine()
+    h = eng.add(term)
+    eng.run(Budget(iterations=8))
+    sizes = cost_sizes(size_symbols(term), {"n": 4096, "m": 4096, "dk": 64, "dv": 64})
+    members = eng.members(h, limit=4, sizes=[sizes])
+    from anatomy.egraph.encode import decode
+    assert members[0] == decode(eng.egraph.extract(eng._refs[h]))  # the smallest
+    assert members[1] == eng.extract(h, sizes)[0]  # the linear-order form, cheapest at these sizes
+    assert all(compare(term, m).verdict == "agree" for m in members)
+
+
+def test_class_members_cover_every_class_once():
+    variants = load_examples()
+    eng = Engine()
+    eng.add_all([v.term for v in variants[:6]])
+    eng.run(Budget(iterations=3))
+    together = eng.class_members(limit=3)
+    assert sorted(together) == [c[0] for c in eng.classes()]
+    for cls in eng.classes():
+        assert together[cls[0]] == eng.members(cls[-1], limit=3)
+
+
+def test_extraction_costs_are_not_capped():
+    # tree costs at token sizes pass 2**63; a cap at 2**62 tied a node with its own class and
+    # made egglog's extractor panic (found by tests/egraph/test_property.py)
+    from anatomy.egraph.engine import _CostModel
+    from anatomy.ir.build import axes, tensor
+    i, j, k, l = axes("i:n j:n k:n l:n")
+    x = tensor("X", i, j, k, l)
+    eng = Engine()
+    h = eng.add(((x * x).sum("l") * x).sum("k"))
+    eng.run(Budget(iterations=2))
+    _, cost = eng.egraph.extract(eng._refs[h], include_cost=True, cost_model=_CostModel({"n": 10**6}))
+    assert cost > 2**63
