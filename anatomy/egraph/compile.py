@@ -19,7 +19,7 @@ import functools
 from collections.abc import Iterable
 
 import egglog
-from egglog import String, eq, rewrite, var
+from egglog import String, eq, ne, rewrite, var
 
 from ..errors import InternalError
 from ..ir.ops import BinaryOp
@@ -139,16 +139,18 @@ def _sizes_of(term: Term) -> set[str]:
 def conditions(rule: Rule, lhs: Term, rhs: Term, v: _Vars) -> list:
     """The side conditions of rewriting ``lhs`` to ``rhs`` under the rule's signature."""
     axes = sorted(_axes_of(lhs))
-    # Rule axes need no explicit distinctness test (egglog 13.2 plans `!=` on strings
-    # nondeterministically, so a rule would match in some processes and not others): the
-    # patterns keep them apart by structure (a split's or merge's axes are distinct keys),
-    # except that a sum over a concatenation could reuse the concatenation's inner axis,
-    # which the condition below excludes (the sum's axis must be free in its argument).
+    # Rule axes are kept apart by structure (a split's or merge's axes are distinct keys),
+    # except that a sum over a concatenation could reuse the concatenation's inner axis
+    # (excluded: the sum's axis must be free in its argument) or its output axis (excluded by
+    # `!=`; egglog 13.2 once planned `!=` differently from process to process, which came from
+    # egglog-python's shared-expression lets, now off: see ._egglog).
     out: list = []
     for node in postorder(lhs):
         if isinstance(node, Reduce) and isinstance(node.x, Concat):
             fv = var(f"free_sum_{node.axis}", egglog.Set[String])
             out += [eq(fv).to(free(pattern(node.x, v))), fv.contains(v.axis(node.axis))]
+            if node.axis != node.x.out:  # nor the concatenation's own output axis (concat-sum-other)
+                out.append(ne(v.axis(node.axis)).to(v.axis(node.x.out)))
     for name in sorted(_metavars_of(lhs)):
         lacks = [a for a in rule.lacks(name) if a in axes]
         if lacks:

@@ -197,7 +197,8 @@ def largest_tensor(term: Term) -> int:
 
 
 def concat_sum_other_trigger(term: Term) -> bool:
-    """Whether ``term`` can meet the known ``concat-sum-other`` bug (pinned below): a sum over
+    """Whether ``term`` can meet the once-known ``concat-sum-other`` bug (fixed; regression test
+    below): a sum over
     the output axis of a two-part concatenation, or a softmax or normalisation along it
     (their definitions sum). Renames are pushed to the leaves first, as the engine does, so
     that a renamed output axis counts."""
@@ -225,7 +226,7 @@ def rename_scan_trigger(term: Term) -> bool:
     return False
 
 
-KNOWN_BUGS = (concat_sum_other_trigger, rename_scan_trigger)
+KNOWN_BUGS = (rename_scan_trigger,)
 """Shapes of random term that meet a bug pinned by a strict xfail below; the property skips
 them (``assume``) until the bug is fixed, when the xfail turns into a failure."""
 
@@ -319,12 +320,9 @@ def test_the_random_property_finds_a_false_rule():
 # -- known bugs, pinned ------------------------------------------------------------------
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason=(
-    "concat-sum-other, sum_d(concat_{j->k}(A, B)) -> concat_{j->k}(sum_d(A), sum_d(B)), also "
-    "matches with d bound to the concatenation's own output axis k (the compiled pattern only "
-    "requires d free in the concatenation), so sum_c(concat_{d->c}(S[i, d], Z[i])) = "
-    "sum_d(S) + Z is joined with concat_{d->c}((dk+1) * S, (dk+1) * Z); requiring d free in "
-    "the parts (tlfree) when d is not the rule's k would exclude it"))
+# concat-sum-other once also matched with d bound to the concatenation's own output axis k,
+# joining sum_c(concat_{d->c}(S, Z)) with concat_{d->c}((dk+1) * S, (dk+1) * Z); its compiled
+# pattern now requires d != k (anatomy/egraph/compile.py). A regression test:
 def test_a_sum_over_the_output_axis_of_a_concatenation():
     i, d = Axis("i", "n"), Axis("d", "dk")
     s, z = Input("S", (i, d)), Input("Z", (i,))
