@@ -12,7 +12,6 @@ import z3
 
 from anatomy.errors import UsageError
 from anatomy.examples import equivalence_cases
-from anatomy.ir.ops import UnaryOp
 from anatomy.ir.variant import load_variant
 from anatomy.rules import RULES, Rule
 from anatomy.runtime import evaluate
