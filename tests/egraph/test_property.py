@@ -12,7 +12,8 @@ fired. Negative controls show that the check fails when a false rule or a wrong 
 two classes; the built-in catalogue is checked the same way at the default budget.
 
 Entries where one side is nan (0/0 on a fully masked row) are set aside and counted: the
-rules hold over the reals. Bugs found here that are not fixed yet are pinned by strict
+rules hold over the reals. Values that are 0 up to rounding are compared with an absolute
+tolerance (the oracle's is relative), and counted too. Bugs found here that are not fixed yet are pinned by strict
 xfails, and random terms that can meet them are skipped (:data:`KNOWN_BUGS`).
 
 Functions: :func:`check_classes` (the check, reusable), :func:`sound_forms` (a strategy).
@@ -83,16 +84,19 @@ class Disagreement:
 @dataclasses.dataclass
 class Report:
     """What :func:`check_classes` did: classes with two or more distinct terms, comparisons,
-    the pairs that agree only where both are defined (``undefined``), the disagreements."""
+    the pairs that agree only where both are defined (``undefined``) or only up to an absolute
+    tolerance (``rounding``), the disagreements."""
 
     classes: int = 0
     compared: int = 0
     undefined: list[tuple[Term, Term]] = dataclasses.field(default_factory=list)
+    rounding: list[tuple[Term, Term]] = dataclasses.field(default_factory=list)
     disagreements: list[Disagreement] = dataclasses.field(default_factory=list)
 
     def __str__(self) -> str:
         head = (f"{len(self.disagreements)} of {self.compared} comparisons in {self.classes} classes differ "
-                f"({len(self.undefined)} agree only where both are defined)")
+                f"({len(self.undefined)} agree only where both are defined, "
+                f"{len(self.rounding)} only up to an absolute 1e-9)")
         return "\n".join([head, *map(str, self.disagreements)])
 
 
@@ -110,18 +114,28 @@ def _undefined(t: Term) -> Term:
     return Binary(BinaryOp.NE, t, t)  # true where t is nan
 
 
-def agree(a: Term, b: Term) -> tuple[NumericVerdict, bool]:
-    """The float64 oracle on ``a`` and ``b`` (aligned), and whether undefined entries had to be
-    set aside. The rules hold over the reals, where 0/0 or inf - inf has no value: when the
-    oracle's worst entry is nan on one side only, the two are compared again with every entry
-    that is nan on either side written as 0 on both (see the fully masked softmax below)."""
+def agree(a: Term, b: Term) -> tuple[NumericVerdict, str]:
+    """The float64 oracle on ``a`` and ``b`` (aligned), and what had to be set aside: ``""``
+    (nothing), ``"undefined"`` or ``"rounding"``.
+
+    The rules hold over the reals, where 0/0 or inf - inf has no value: when the oracle's
+    worst entry is nan on one side only, the two are compared again with every entry that
+    is nan on either side written as 0 on both (see the fully masked softmax below). The
+    oracle's error is relative, so two forms of a value that is 0 up to rounding (``sum_u
+    (softmax_u(x) - softmax_u(y))``, 1e-16 against -3e-16) differ by 100%: when the worst
+    error is finite, ``a + 1`` and ``b + 1`` are compared again (an absolute tolerance of
+    1e-9 where the values are small)."""
     a, b = aligned(a, b)
     verdict = compare(a, b)
     ce = verdict.counterexample
-    if ce is None or not (math.isnan(ce.left) or math.isnan(ce.right)):
-        return verdict, False
-    undefined = Binary(BinaryOp.OR, _undefined(a), _undefined(b))
-    return compare(Where(undefined, Const(0.0), a), Where(undefined, Const(0.0), b)), True
+    if ce is None:
+        return verdict, ""
+    if math.isnan(ce.left) != math.isnan(ce.right):
+        undefined = Binary(BinaryOp.OR, _undefined(a), _undefined(b))
+        return compare(Where(undefined, Const(0.0), a), Where(undefined, Const(0.0), b)), "undefined"
+    if math.isfinite(ce.error):
+        return compare(a + 1.0, b + 1.0), "rounding"
+    return verdict, ""
 
 
 def check_classes(eng: Engine, *, limit: int = LIMIT) -> Report:
@@ -141,11 +155,11 @@ def check_classes(eng: Engine, *, limit: int = LIMIT) -> Report:
         for other in found[1:]:
             report.compared += 1
             try:
-                (verdict, partial), error = agree(reference, other), ""
+                (verdict, aside), error = agree(reference, other), ""
             except AnatomyError as err:  # different leaves or axis sizes: not one function either
-                verdict, partial, error = None, False, f"cannot compare: {err}"
-            if partial:
-                report.undefined.append((reference, other))
+                verdict, aside, error = None, "", f"cannot compare: {err}"
+            if aside:
+                getattr(report, aside).append((reference, other))
             if verdict is None or verdict.verdict != "agree":
                 report.disagreements.append(
                     Disagreement(tuple(cls), reference, other, verdict, error, tuple(sorted(eng.matches))))
@@ -211,22 +225,37 @@ def concat_sum_other_trigger(term: Term) -> bool:
     return any(isinstance(n, Concat) and len(n.parts) == 2 and n.out in summed for n in postorder(term))
 
 
+def concat_sum_trigger(term: Term) -> bool:
+    """Whether ``term`` can meet the known ``concat-sum`` bug (pinned below): a sum over the
+    output axis of a two-part concatenation whose first part lacks the joined axis (with a
+    softmax or normalisation along it counted as a sum, renames pushed to the leaves first)."""
+    try:
+        term = push_renames(term)
+    except AnatomyError:  # the push_renames bug below
+        pass
+    summed = {n.axis for n in postorder(term)
+              if isinstance(n, (Softmax, Normalize)) or isinstance(n, Reduce) and n.op is ReduceOp.SUM}
+    return any(isinstance(n, Concat) and len(n.parts) == 2 and n.axis not in n.parts[0].axes and n.out in summed
+               for n in postorder(term))
+
+
 def rename_scan_trigger(term: Term) -> bool:
-    """Whether ``term`` can meet the known ``push_renames`` bug (pinned below): a rename of an
-    axis of a scan state, over a scan whose steps bind that axis name."""
+    """Whether ``term`` can meet the known ``push_renames`` bugs (pinned below): a rename over
+    a sub-term that reads a scan state along a renamed axis, or over a scan whose axis is one
+    of the names the rename maps from or to."""
     for n in postorder(term):
         if isinstance(n, Rename):
+            names = {name for pair in n.mapping for name in pair}
             renamed = {old for old, _ in n.mapping}
-            for scan in (m for m in postorder(n.x) if isinstance(m, Scan)):
-                state_axes = {a.name for st_ in scan.states for a in st_.shape}
-                bound = {m.axis for step in scan.steps for m in postorder(step)
-                         if isinstance(m, (Reduce, Softmax, Normalize))}
-                if renamed & state_axes & bound:
+            for m in postorder(n.x):
+                if isinstance(m, State) and renamed & {a.name for a in m.shape}:
+                    return True
+                if isinstance(m, Scan) and m.axis in names:
                     return True
     return False
 
 
-KNOWN_BUGS = (rename_scan_trigger,)
+KNOWN_BUGS = (concat_sum_trigger, rename_scan_trigger)
 """Shapes of random term that meet a bug pinned by a strict xfail below; the property skips
 them (``assume``) until the bug is fixed, when the xfail turns into a failure."""
 
@@ -336,20 +365,56 @@ def test_a_sum_over_the_output_axis_of_a_concatenation():
 
 
 def _renamed_scan() -> Term:
+    # the whole scan renamed, and its step sums the renamed state axis
     k, e, g = Axis("k", "n"), Axis("e", "dk"), Axis("g", "g")
     s = State("s", (e, g))
     step = s + Reduce(ReduceOp.SUM, s, "g") + Index(k) * 0.25
     return Rename(Scan("k", (s,), (Input("X", (e, g)),), (step,), 0), (("g", "r"),))
 
 
+def _renamed_state() -> Term:
+    # a step reads its state along a renamed axis
+    k, e = Axis("k", "n"), Axis("e", "dk")
+    s = State("s", (e,))
+    step = Reduce(ReduceOp.SUM, Rename(s, (("e", "r"),)), "r") + s + Index(k) * 0.25
+    return Scan("k", (s,), (Input("X", (e,)),), (step,), 0)
+
+
+def _renamed_scan_axis() -> Term:
+    # the scan axis renamed onto a name its step sums over
+    k, i = Axis("k", "n"), Axis("i", "n")
+    step = Reduce(ReduceOp.SUM, Input("Y", (i,)), "i") + Index(k) * 0.25
+    return Rename(Scan("k", (State("s", ()),), (Const(0.0),), (step,), 0), (("k", "i"),))
+
+
 @pytest.mark.xfail(strict=True, raises=AnatomyError, reason=(
-    "prepare.push_renames renames a scan state's declared axes (s[e, g] -> s[e, r]) but not "
-    "its uses inside a step binder over the same name (sum_g(s[e, g])), so inserting "
-    "rename_{g->r}(scan_k(s[e, g] = X => s + sum_g(s) + k/4).s) raises AxisTypeError"))
-def test_a_rename_of_a_scan_whose_step_sums_a_state_axis():
-    term = _renamed_scan()
+    "prepare.push_renames treats scans like other nodes: it renames the shape of a scan state "
+    "it reaches (State(s, [e]) -> State(s, [r])) instead of keeping a rename over the state, "
+    "as it does over inputs, and it substitutes into a scan's own (bound) axis without "
+    "renaming binders in the steps apart; inserting such a term raises AxisTypeError"))
+@pytest.mark.parametrize("make", [_renamed_scan, _renamed_state, _renamed_scan_axis],
+                         ids=["rename-over-scan", "rename-in-step", "rename-of-scan-axis"])
+def test_a_rename_that_reaches_into_a_scan(make):
+    term = make()
     assert rename_scan_trigger(term)
     Engine().add(term)
+
+
+@pytest.mark.xfail(strict=True, raises=AssertionError, reason=(
+    "concat-sum, sum_k(concat_{j->k}(A, B)) -> sum_j(A) + B, assumes the first part has j "
+    "(J slots); a part without j has one slot (the concat's lengths, '1,1', are not checked), "
+    "and when j is still the key's real size (a sub-term binds it) the rule gives J * A + B: "
+    "sum_c(concat_{k->c}(sum_k(Y[k, e]), 0.5)) is joined with n * sum_k(Y[k, e]) + 0.5"))
+def test_a_sum_over_a_concatenation_whose_first_part_lacks_the_axis():
+    k, e = Axis("k", "n"), Axis("e", "dk")
+    part = Reduce(ReduceOp.SUM, Input("Y", (k, e)), "k")  # lacks k, but a sub-term binds it
+    term = Reduce(ReduceOp.SUM, Concat((part, Const(0.5)), "k", "c"), "c")
+    assert concat_sum_trigger(term)
+    eng = Engine()
+    eng.add_all([term, part + 0.5])
+    eng.run(Budget(iterations=3))
+    report = check_classes(eng)
+    assert not report.disagreements, report
 
 
 def _fully_masked_softmax() -> Term:
@@ -370,6 +435,18 @@ def test_softmax_of_a_fully_masked_row_strictly():
     for member in eng.members(h, limit=6):
         verdict = compare(*aligned(_fully_masked_softmax(), member))
         assert verdict.verdict == "agree", f"{member}\n{verdict}"
+
+
+def test_values_zero_up_to_rounding_agree_and_are_counted():
+    # sum_u(softmax_u(x) - softmax_u(y)) is 0: 1e-16 against -3e-16 is rounding, not a difference
+    u = Axis("u", "g*h")
+    x, y = Param("w1", (u,)), Param("w2", (u,))
+    term = Reduce(ReduceOp.SUM, Softmax(x, "u") - Softmax(y, "u"), "u")
+    eng = Engine()
+    eng.add_all([term, Reduce(ReduceOp.SUM, Softmax(x, "u"), "u") + Reduce(ReduceOp.SUM, -Softmax(y, "u"), "u")])
+    eng.run(BUDGET)
+    report = check_classes(eng)
+    assert eng.same(0, 1) and report.rounding and not report.disagreements, report
 
 
 def test_undefined_entries_are_set_aside_and_counted():
