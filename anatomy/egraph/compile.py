@@ -146,6 +146,18 @@ def conditions(rule: Rule, lhs: Term, rhs: Term, v: _Vars) -> list:
     # egglog-python's shared-expression lets, now off: see ._egglog).
     out: list = []
     for node in postorder(lhs):
+        if isinstance(node, Concat):
+            # The recorded part lengths must be what the rule's parts say: a part declared with
+            # the concatenated axis has its size, one without it a single slot (concat-sum
+            # once matched a part whose class had lost the axis but whose length was 1).
+            lengths = [v.size(str(rule.axis_sizes[node.axis])) if node.axis in p.axes else String("1")
+                       for p in node.parts]
+            joined = lengths[0]
+            for length in lengths[1:]:
+                joined = joined + String(",") + length
+            out.append(eq(var("lengths", String)).to(joined))
+            if any(node.axis in p.axes for p in node.parts):
+                out.append(axsize(v.axis(node.axis), v.size(str(rule.axis_sizes[node.axis]))))
         if isinstance(node, Reduce) and isinstance(node.x, Concat):
             fv = var(f"free_sum_{node.axis}", egglog.Set[String])
             out += [eq(fv).to(free(pattern(node.x, v))), fv.contains(v.axis(node.axis))]
