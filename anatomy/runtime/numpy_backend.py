@@ -5,7 +5,7 @@ gelu uses ``erfc`` so that its left tail keeps its relative precision); the torc
 writes the same formulas, so the two agree to rounding. Floating-point warnings are
 silenced during an evaluation: ``log(0) = -inf`` and ``0/0 = nan`` are honest values.
 
-Main class: :class:`NumpyBackend`. Tables: :data:`UNARY`, :data:`BINARY`, :data:`REDUCE`.
+Main classes: :class:`NumpyBackend`, :class:`NumpyArrays`. Tables: :data:`UNARY`, :data:`BINARY`, :data:`REDUCE`.
 
 Example:
     >>> import numpy as np
@@ -90,7 +90,27 @@ REDUCE: dict[ReduceOp, Callable[[Any, int, bool], Any]] = {
 }
 
 
-class NumpyBackend(Backend):
+class NumpyArrays(Backend):
+    """The array primitives on numpy arrays of any dtype, shared by :class:`NumpyBackend` and
+    the verifiers' exact-scalar backend (object arrays)."""
+
+    def reshape(self, data: Any, shape: tuple[int, ...]) -> Any:
+        return np.reshape(data, shape)
+
+    def broadcast_to(self, data: Any, shape: tuple[int, ...]) -> Any:
+        return np.broadcast_to(data, shape)
+
+    def concat(self, parts: Sequence[Any], axis: int) -> Any:
+        return np.concatenate(parts, axis=axis)
+
+    def stack(self, parts: Sequence[Any], axis: int) -> Any:
+        return np.stack(parts, axis=axis)
+
+    def take(self, data: Any, axis: int, index: int) -> Any:
+        return data[(slice(None),) * axis + (index,)]
+
+
+class NumpyBackend(NumpyArrays):
     """numpy arrays on the CPU; float64 unless another float dtype is asked for.
 
     Parameters:
@@ -137,21 +157,6 @@ class NumpyBackend(Backend):
 
     def arange(self, n: int) -> np.ndarray:
         return np.arange(n, dtype=self.dtype)
-
-    def reshape(self, data: Any, shape: tuple[int, ...]) -> Any:
-        return np.reshape(data, shape)
-
-    def broadcast_to(self, data: Any, shape: tuple[int, ...]) -> Any:
-        return np.broadcast_to(data, shape)
-
-    def concat(self, parts: Sequence[Any], axis: int) -> Any:
-        return np.concatenate(parts, axis=axis)
-
-    def stack(self, parts: Sequence[Any], axis: int) -> Any:
-        return np.stack(parts, axis=axis)
-
-    def take(self, data: Any, axis: int, index: int) -> Any:
-        return data[(slice(None),) * axis + (index,)]
 
     def where(self, cond: Any, a: Any, b: Any) -> Any:
         return np.where(cond, a, b)

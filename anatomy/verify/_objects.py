@@ -21,7 +21,7 @@ Example:
 from __future__ import annotations
 
 import operator
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from fractions import Fraction
 from typing import Any
 
@@ -33,6 +33,7 @@ from ..ir.term import ReduceOp, Term
 from ..runtime import NamedArray
 from ..runtime._check import check_sizes, check_term
 from ..runtime._eval import Evaluator
+from ..runtime.numpy_backend import NumpyArrays
 
 
 class Scalars:
@@ -92,8 +93,8 @@ def _missing(op: UnaryOp | BinaryOp) -> Callable:
     return fail
 
 
-class ObjectBackend:
-    """A runtime backend (duck-typed :class:`~anatomy.runtime.Backend`) over object arrays.
+class ObjectBackend(NumpyArrays):
+    """A runtime backend over object arrays (numpy's array primitives, the scalars' ops).
 
     Parameters:
         scalars: the :class:`Scalars` algebra the entries belong to.
@@ -126,21 +127,6 @@ class ObjectBackend:
         for k in range(n):
             out[k] = self.scalars.position(k)
         return out
-
-    def reshape(self, data: Any, shape: tuple[int, ...]) -> Any:
-        return np.reshape(data, shape)
-
-    def broadcast_to(self, data: Any, shape: tuple[int, ...]) -> Any:
-        return np.broadcast_to(data, shape)
-
-    def concat(self, parts: Sequence[Any], axis: int) -> Any:
-        return np.concatenate(parts, axis=axis)
-
-    def stack(self, parts: Sequence[Any], axis: int) -> Any:
-        return np.stack(parts, axis=axis)
-
-    def take(self, data: Any, axis: int, index: int) -> Any:
-        return data[(slice(None),) * axis + (index,)]
 
     def where(self, cond: Any, a: Any, b: Any) -> Any:
         return self._where(cond, a, b)
@@ -197,5 +183,5 @@ def evaluate_exact(term: Term, scalars: Scalars, values: Mapping[str, Any], *, s
     bindings, lengths = check_sizes(term, sizes)
     backend = ObjectBackend(scalars)
     leaves = {name: backend.asarray(v, name) for name, v in values.items()}
-    out = Evaluator(backend, lengths, bindings, leaves).run(term)  # type: ignore[arg-type]
+    out = Evaluator(backend, lengths, bindings, leaves).run(term)
     return NamedArray(out.axes, np.asarray(out.data, dtype=object))

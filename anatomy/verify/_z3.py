@@ -62,24 +62,21 @@ def _not(x: Any) -> Any:
     return (not x) if isinstance(x, bool) else z3.Not(x)
 
 
+def _connect(xs: tuple, absorbing: bool, join: Any) -> Any:
+    """``and`` (absorbing False) or ``or`` (absorbing True) of Python bools and z3 conditions,
+    folded where the Python bools decide it."""
+    rest = [x for x in xs if x is not (not absorbing)]
+    if any(x is absorbing for x in rest):
+        return absorbing
+    return (not absorbing) if not rest else rest[0] if len(rest) == 1 else join(*rest)
+
+
 def _and(*xs: Any) -> Any:
-    rest = []
-    for x in xs:
-        if x is False:
-            return False
-        if x is not True:
-            rest.append(x)
-    return True if not rest else rest[0] if len(rest) == 1 else z3.And(*rest)
+    return _connect(xs, False, z3.And)
 
 
 def _or(*xs: Any) -> Any:
-    rest = []
-    for x in xs:
-        if x is True:
-            return True
-        if x is not False:
-            rest.append(x)
-    return False if not rest else rest[0] if len(rest) == 1 else z3.Or(*rest)
+    return _connect(xs, True, z3.Or)
 
 
 class Z3Scalars(Scalars):

@@ -7,7 +7,7 @@ axis of the other (``A - A -> 0``) is broadcast along it. The context axis ``z``
 to size 1 for z3 — no rule side reduces, renames or reshapes it, which is checked, so its
 entries never interact — and left free for the numeric and finite-field oracles.
 
-Main function: :func:`verify_rules`. Helpers: :func:`rule_terms`, :func:`verify_rule`.
+Main function: :func:`verify_rules`. Helpers: :func:`rule_terms`, :func:`context_sizes`, :func:`verify_rule`.
 
 Example:
     >>> from anatomy.rules import rule_named
@@ -46,7 +46,7 @@ def rule_terms(rule: Rule) -> tuple[Term, Term]:
     return _broadcast(left, right), _broadcast(right, left)
 
 
-def _context_fixed(rule: Rule, left: Term, right: Term) -> dict[str, int]:
+def context_sizes(rule: Rule, left: Term, right: Term) -> dict[str, int]:
     """``{Z: 1}`` when no side binds the context axis (so its entries are independent)."""
     if CONTEXT not in rule.axis_sizes or any(CONTEXT in t.bound for t in (left, right)):
         return {}
@@ -58,7 +58,7 @@ def verify_rule(rule: Rule, *, bound: int = RULE_BOUND, examples: int = EXAMPLES
     """One rule's record: its verdict and each oracle's (JSON schema in docs/reference/cli.md)."""
     left, right = rule_terms(rule)
     evidence = run_oracles(left, right, seeds=seeds, examples=examples, seed=seed, bound=bound,
-                           smt_sizes=_context_fixed(rule, left, right))
+                           smt_sizes=context_sizes(rule, left, right))
     return {"name": rule.name, "family": rule.family, "level": rule.level, "engine": rule.engine,
             "site": rule.site, "rule": f"{rule.lhs} {rule.direction} {rule.rhs}", **evidence.to_json()}
 

@@ -210,33 +210,29 @@ def largest_tensor(term: Term) -> int:
                for case in size_cases(term, term) for node in postorder(term))
 
 
-def concat_sum_other_trigger(term: Term) -> bool:
-    """Whether ``term`` can meet the once-known ``concat-sum-other`` bug (fixed; regression test
-    below): a sum over
-    the output axis of a two-part concatenation, or a softmax or normalisation along it
-    (their definitions sum). Renames are pushed to the leaves first, as the engine does, so
-    that a renamed output axis counts."""
+def _summed_concats(term: Term) -> list[Concat]:
+    """The two-part concatenations whose output axis is summed (a softmax or normalisation
+    along it counts: their definitions sum), renames pushed to the leaves first as the engine
+    does, so that a renamed output axis counts."""
     try:
         term = push_renames(term)
     except AnatomyError:  # the push_renames bug below
         pass
     summed = {n.axis for n in postorder(term)
               if isinstance(n, (Softmax, Normalize)) or isinstance(n, Reduce) and n.op is ReduceOp.SUM}
-    return any(isinstance(n, Concat) and len(n.parts) == 2 and n.out in summed for n in postorder(term))
+    return [n for n in postorder(term) if isinstance(n, Concat) and len(n.parts) == 2 and n.out in summed]
+
+
+def concat_sum_other_trigger(term: Term) -> bool:
+    """Whether ``term`` has the shape of the fixed ``concat-sum-other`` bug (regression test
+    below): a sum over the output axis of a two-part concatenation."""
+    return bool(_summed_concats(term))
 
 
 def concat_sum_trigger(term: Term) -> bool:
-    """Whether ``term`` can meet the once-known ``concat-sum`` bug (fixed; regression test below): a sum over the
-    output axis of a two-part concatenation whose first part lacks the joined axis (with a
-    softmax or normalisation along it counted as a sum, renames pushed to the leaves first)."""
-    try:
-        term = push_renames(term)
-    except AnatomyError:  # the push_renames bug below
-        pass
-    summed = {n.axis for n in postorder(term)
-              if isinstance(n, (Softmax, Normalize)) or isinstance(n, Reduce) and n.op is ReduceOp.SUM}
-    return any(isinstance(n, Concat) and len(n.parts) == 2 and n.axis not in n.parts[0].axes and n.out in summed
-               for n in postorder(term))
+    """Whether ``term`` has the shape of the fixed ``concat-sum`` bug (regression test below):
+    as above, with a first part that lacks the joined axis."""
+    return any(n.axis not in n.parts[0].axes for n in _summed_concats(term))
 
 
 def rename_scan_trigger(term: Term) -> bool:

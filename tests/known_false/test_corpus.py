@@ -22,7 +22,7 @@ import pytest
 
 from anatomy.verify.field import field_test
 from anatomy.verify.numeric import compare
-from anatomy.verify.rules import _context_fixed
+from anatomy.verify.rules import context_sizes
 from anatomy.verify.smt import prove
 from tests.known_false import KINDS, CorpusError, Entry, entries
 
@@ -90,7 +90,7 @@ def refute_numeric(entry: Entry) -> None:
 def refute_smt(entry: Entry) -> None:
     """z3 refutes it with a certified counterexample, at every size up to 3 or, for a mistake
     that needs larger sizes (a window wider than 3), at the sizes where float64 shows it."""
-    fixed = _context_fixed(entry.rule, entry.left, entry.right) if entry.rule else {}
+    fixed = context_sizes(entry.rule, entry.left, entry.right) if entry.rule else {}
     v = prove(entry.left, entry.right, bound=3, sizes=fixed)
     if v.verdict == "proved":
         at = compare(entry.left, entry.right).counterexample

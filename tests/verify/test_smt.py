@@ -16,7 +16,7 @@ from anatomy.ir.variant import load_variant
 from anatomy.rules import RULES, Rule
 from anatomy.runtime import evaluate
 from anatomy.verify._z3 import Ext, Z3Scalars
-from anatomy.verify.rules import _context_fixed, rule_terms
+from anatomy.verify.rules import context_sizes, rule_terms
 from anatomy.verify.numeric import compare
 from anatomy.verify.smt import prove, size_assignments
 
@@ -32,7 +32,7 @@ def _rule(lhs: str, rhs: str, vars: str, sizes: str = "") -> tuple:
 @pytest.mark.parametrize("rule", RULES, ids=[r.name for r in RULES])
 def test_every_rule_is_proved_by_z3(rule):
     left, right = rule_terms(rule)
-    v = prove(left, right, bound=3, sizes=_context_fixed(rule, left, right))
+    v = prove(left, right, bound=3, sizes=context_sizes(rule, left, right))
     assert v.verdict == "proved", (rule.name, v.reason)
     assert v.bound >= 2 and v.sizes, rule.name
 
