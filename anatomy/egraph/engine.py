@@ -35,7 +35,7 @@ from egglog.deconstruct import get_callable_args, get_callable_fn
 from ..errors import InternalError
 from ..ir.term import Term
 from ..ir.traverse import inputs, params, size_symbols
-from ..rules import RULES, Rule
+from ..rules import EXACT_RULES as RULES, Rule
 from . import encode as E
 from .analysis import ANALYSIS, facts, free
 from .compile import compile_rule
@@ -132,9 +132,10 @@ class Engine:
 
     # -- insertion -----------------------------------------------------------------
 
-    def add(self, term: Term) -> int:
-        """Insert ``term``; returns its handle (0, 1, 2, … in insertion order)."""
-        prepared, used = prepare(term, self.prepare_rules)
+    def add(self, term: Term, *, assume: Iterable = ()) -> int:
+        """Insert ``term``; returns its handle (0, 1, 2, … in insertion order). ``assume``:
+        size conditions the preparation may rely on (see :func:`~anatomy.egraph.prepare.prepare`)."""
+        prepared, used = prepare(term, self.prepare_rules, assume)
         handle = len(self.entries)
         encoded = E.encode_all(prepared)
         ref = self.egraph.let(f"t{handle}", encoded[prepared])
@@ -364,17 +365,18 @@ class Join:
     prepared_by: tuple[str, ...]
 
 
-def _joins(a: Term, b: Term, rules: Sequence[Rule], budget: Budget) -> tuple[bool, Engine, RunResult]:
+def _joins(a: Term, b: Term, rules: Sequence[Rule], budget: Budget, assume=()) -> tuple[bool, Engine, RunResult]:
     eng = Engine(rules)
-    x, y = eng.add(a), eng.add(b)
+    x, y = eng.add(a, assume=assume), eng.add(b, assume=assume)
     result = eng.run(budget, until=(x, y))
     return eng.same(x, y), eng, result
 
 
-def join(a: Term, b: Term, budget: Budget = Budget(), *, explain: bool = True) -> Join:
+def join(a: Term, b: Term, budget: Budget = Budget(), *, explain: bool = True, assume: Sequence = ()) -> Join:
     """Try to join ``a`` and ``b``; with ``explain``, shrink the rules that fired to a minimal
-    sufficient set by dropping them one at a time (in name order)."""
-    joined, eng, result = _joins(a, b, RULES, budget)
+    sufficient set by dropping them one at a time (in name order). ``assume``: size
+    conditions the join may rely on (they become the relation's conditions)."""
+    joined, eng, result = _joins(a, b, RULES, budget, assume)
     prepared_by = tuple(sorted(set(eng.entries[0].prepared_by) | set(eng.entries[1].prepared_by)))
     if not joined or not explain:
         return Join(joined, result, tuple(sorted(eng.matches)) if joined else (), prepared_by)
@@ -382,7 +384,7 @@ def join(a: Term, b: Term, budget: Budget = Budget(), *, explain: bool = True) -
     others = [r for r in RULES if r.engine != "egraph"]
     for name in list(keep):
         trial = [n for n in keep if n != name]
-        if _joins(a, b, [r for r in RULES if r.name in trial] + others, budget)[0]:
+        if _joins(a, b, [r for r in RULES if r.name in trial] + others, budget, assume)[0]:
             keep = trial
     return Join(True, result, tuple(keep), prepared_by)
 

@@ -203,21 +203,105 @@ def concat_heads(t: Term) -> Term | None:
     return Merge(x, (h.name, t.axis), t.out)
 
 
-PREPARE_RULES = {"scan-prefix-sum": scan_prefix_sum, "select-natural": select_natural, "concat-heads": concat_heads}
+# -- one-hot selection: sum_r(where(r == E, X, 0)) reads X at position E ---------------
+
+Affine = dict[str, int]
+"""An integer affine form over size symbols: symbol -> coefficient, ``""`` -> the constant."""
+
+
+def _affine_add(a: Affine, b: Affine, sign: int = 1) -> Affine:
+    out = dict(a)
+    for k, v in b.items():
+        out[k] = out.get(k, 0) + sign * v
+    return {k: v for k, v in out.items() if v or k == ""}
+
+
+def _size_affine(size) -> Affine | None:
+    out: Affine = {"": 0}
+    for mono, coeff in size.terms:
+        if len(mono) > 1:
+            return None
+        key = mono[0] if mono else ""
+        out[key] = out.get(key, 0) + coeff
+    return out
+
+
+def _bounds(e: Term) -> tuple[Affine, Affine] | None:
+    """Affine lower and upper bounds of an integer position expression, or ``None``."""
+    if isinstance(e, Const):
+        return ({"": int(e.value)},) * 2 if e.value == int(e.value) else None
+    if isinstance(e, Index):
+        top = _size_affine(e.axis.size)
+        return ({"": 0}, _affine_add(top, {"": -1})) if top is not None else None
+    if isinstance(e, Dim):
+        v = _size_affine(e.size)
+        return (v, v) if v is not None else None
+    if isinstance(e, Binary) and e.op in (BinaryOp.ADD, BinaryOp.SUB):
+        a, b = _bounds(e.a), _bounds(e.b)
+        if a is None or b is None:
+            return None
+        if e.op is BinaryOp.ADD:
+            return _affine_add(a[0], b[0]), _affine_add(a[1], b[1])
+        return _affine_add(a[0], b[1], -1), _affine_add(a[1], b[0], -1)
+    return None
+
+
+def _nonnegative(form: Affine, assume: tuple[tuple[Affine, Affine], ...]) -> bool:
+    """Whether ``form >= 0`` for all sizes >= 1, using at most one assumed ``small <= large``."""
+    def plain(f: Affine) -> bool:  # sizes are >= 1: c + Σ a_s·s >= c + Σ a_s when every a_s >= 0
+        return all(v >= 0 for k, v in f.items() if k) and sum(f.values()) >= 0
+    return plain(form) or any(plain(_affine_add(form, _affine_add(large, small, -1), -1)) for small, large in assume)
+
+
+def _fold(node: Term) -> Term:
+    """``where(c1 == c2, a, b)`` with constant positions decided."""
+    if isinstance(node, Where) and isinstance(node.cond, Binary) and node.cond.op is BinaryOp.EQ \
+            and isinstance(node.cond.a, Const) and isinstance(node.cond.b, Const):
+        return node.a if node.cond.a.value == node.cond.b.value else node.b
+    return node
+
+
+def select_index(t: Term, assume: tuple[tuple[Affine, Affine], ...] = ()) -> Term | None:
+    """``sum_r(where(r == E, X, 0))``, where ``X`` reads ``r`` only through its position and
+    ``E`` is a valid position of ``r``, as ``X`` with ``E`` for that position, or ``None``."""
+    if not (isinstance(t, Reduce) and t.op is ReduceOp.SUM and isinstance(t.x, Where) and t.x.b == Const(0.0)):
+        return None
+    cond, r = t.x.cond, t.axis
+    if not (isinstance(cond, Binary) and cond.op is BinaryOp.EQ):
+        return None
+    pos, e = (cond.a, cond.b) if isinstance(cond.a, Index) and cond.a.axis.name == r else (cond.b, cond.a)
+    if not (isinstance(pos, Index) and pos.axis.name == r) or r in e.axes or any(r in n.bound for n in postorder(t.x.a)):
+        return None
+    bounds, top = _bounds(e), _size_affine(pos.axis.size)
+    if bounds is None or top is None:
+        return None
+    lo, hi = bounds
+    if not (_nonnegative(lo, assume) and _nonnegative(_affine_add(_affine_add(top, {"": -1}), hi, -1), assume)):
+        return None
+    out = rewrite_bottom_up(t.x.a, lambda n: e if n is pos else _fold(n))
+    return None if r in out.axes else out
+
+
+PREPARE_RULES = {"scan-prefix-sum": scan_prefix_sum, "select-natural": select_natural, "concat-heads": concat_heads,
+                 "select-index": select_index}
 """The engine of each ``prepare`` rule, by rule name."""
 
 
-def prepare(term: Term, rules: Iterable[str] | None = None) -> tuple[Term, tuple[str, ...]]:
+def prepare(term: Term, rules: Iterable[str] | None = None, assume: Iterable = ()) -> tuple[Term, tuple[str, ...]]:
     """``term`` ready for insertion, and the names of the prepare rules applied (sorted).
 
-    ``rules`` chooses the prepare rules by name (default: all of them).
+    ``rules`` chooses the prepare rules by name (default: all of them). ``assume`` holds size
+    conditions (:class:`~anatomy.ir.size.SizeCondition`) a claim is made under; the
+    one-hot selection may use them to show a position is in range.
     """
     used: set[str] = set()
     chosen = [(n, fn) for n, fn in PREPARE_RULES.items() if rules is None or n in set(rules)]
+    assumed = tuple((a, b) for c in assume if (a := _size_affine(c.small)) is not None
+                    and (b := _size_affine(c.large)) is not None)
 
     def step(node: Term) -> Term:
         for name, fn in chosen:
-            out = fn(node)
+            out = fn(node, assumed) if fn is select_index else fn(node)
             if out is not None:
                 used.add(name)
                 return out

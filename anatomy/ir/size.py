@@ -18,6 +18,7 @@ Example:
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Mapping
 
@@ -170,3 +171,37 @@ def _mono_key(item: tuple[Monomial, int]) -> tuple:
 
 
 SizeLike = Size | int | str
+
+
+@dataclasses.dataclass(frozen=True)
+class SizeCondition:
+    """A side condition on sizes, ``small <= large`` (``dk >= d`` is ``SizeCondition(d, dk)``).
+
+    Relations between families may hold only under such a condition (a learned bilinear
+    form factors through a ``dk``-dimensional space iff ``dk >= d``); it is part of the
+    claim, shown with it, and the verifiers check the claim only at sizes where it holds.
+
+    Example:
+        >>> c = SizeCondition.parse("d <= dk")
+        >>> str(c), c.holds({"d": 3, "dk": 4}), c.holds({"d": 5, "dk": 4})
+        ('d <= dk', True, False)
+    """
+
+    small: Size
+    large: Size
+
+    @classmethod
+    def parse(cls, text: str) -> "SizeCondition":
+        left, op, right = re.split(r"\s*(<=|>=)\s*", text.strip(), maxsplit=1)
+        small, large = (left, right) if op == "<=" else (right, left)
+        return cls(Size.parse(small), Size.parse(large))
+
+    @property
+    def symbols(self) -> tuple[str, ...]:
+        return tuple(sorted(set(self.small.symbols) | set(self.large.symbols)))
+
+    def holds(self, bindings: Mapping[str, int]) -> bool:
+        return self.small.evaluate(bindings) <= self.large.evaluate(bindings)
+
+    def __str__(self) -> str:
+        return f"{self.small} <= {self.large}"

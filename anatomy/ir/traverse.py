@@ -14,10 +14,11 @@ Example:
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 
 from ..errors import AxisTypeError
-from .term import Dim, Input, Param, Term
+from .ops import BinaryOp
+from .term import Binary, Const, Dim, Index, Input, Param, Term
 
 
 def postorder(term: Term) -> Iterator[Term]:
@@ -84,3 +85,34 @@ def rewrite_bottom_up(term: Term, fn: Callable[[Term], Term]) -> Term:
         rebuilt = node if all(a is b for a, b in zip(kids, new_kids)) else node.with_children(new_kids)
         done[id(node)] = fn(rebuilt)
     return done[id(term)]
+
+
+def broadcast(term: Term, axes) -> Term:
+    """``term`` made constant along each of ``axes`` it lacks, exactly: ``x + 0·index(a)``.
+
+    A term that does not mention an axis is already constant along it; this only makes the
+    axis *free*, so that the term can stand where a tensor with that axis is expected.
+    """
+    for axis in axes:
+        if axis.name not in term.axes:
+            term = Binary(BinaryOp.ADD, term, Binary(BinaryOp.MUL, Const(0.0), Index(axis)))
+    return term
+
+
+def substitute(term: Term, mapping: Mapping[Term, Term]) -> Term:
+    """``term`` with every occurrence of each key (a sub-term, e.g. a ``Param``) replaced by
+    its value. A replacement must have exactly the free axes of what it replaces.
+
+    Example:
+        >>> from anatomy.ir.term import Axis, Input, Param
+        >>> i = Axis("i", "n")
+        >>> w, x = Param("w", (i,)), Input("X", (i,))
+        >>> str(substitute(x * w, {w: w * 2}))
+        'X[i] * (w[i] * 2)'
+    """
+    for old, new in mapping.items():
+        if sorted(new.axes) != sorted(old.axes):
+            raise AxisTypeError(f"cannot put a term with axes [{', '.join(new.axes)}] in place of "
+                                f"{old} with axes [{', '.join(old.axes)}]",
+                                hint="broadcast the replacement to the same axes")
+    return rewrite_bottom_up(term, lambda node: mapping.get(node, node))

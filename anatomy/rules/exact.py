@@ -63,6 +63,7 @@ MASKS = (
     Rule("where-div", "masks", "where(M[z], X[z], 0) / Y[z]", "where(M[z], X[z] / Y[z], 0)", vars="M[z]: bool X[z] Y[z]", source="a masked-out weight stays zero after scaling"),
     Rule("where-sum-pull", "masks", "sum_k(where(M[z], X[z, k], 0))", "where(M[z], sum_k(X[z, k]), 0)", vars="M[z]: bool X[z, k]", source="a mask constant along the sum's tube leaves it"),
     Rule("exp-where-neg-inf", "masks", "exp(where(M[z], X[z], -inf))", "where(M[z], exp(X[z]), 0)", vars="M[z]: bool X[z]", source="exp(-inf) = 0: a masked score gets zero weight"),
+    Rule("select-index", "masks", "sum_r(where(r == j, A[z] * r + B[z], 0))", "A[z] * j + B[z]", vars="A[z] B[z]", sizes="j: N, r: N", direction="->", engine="prepare", source="a one-hot sum over r reads its term at the selected position, when that position is in range (shown for r == j; applied to any position expression whose range fits, under the claim's size conditions)"),
     Rule("causal-align", "masks", "j <= i + (size(j) - size(i))", "j <= i", sizes="i: N, j: N", direction="->", source="lower-right and upper-left causal masks agree when n_q = n_k"),
 )
 

@@ -32,15 +32,20 @@ import re
 import sys
 
 from ..errors import AnatomyError, InternalError
-from ..ir.size import Size
+from ..ir.size import Size, SizeCondition
 from ..ir.syntax.resolve import Scope, parse_term
 from ..ir.term import Term
+from ..ir.traverse import broadcast
 
 CONTEXT = "z"
 """The context axis of rule signatures: "every other axis of the matched term"."""
 
-LEVELS = ("≡",)
-"""Relation levels; this module's rules are exact (≡). Families add ≅, ⊑ and ⊑≈."""
+LEVELS = ("≡", "≅", "⊑")
+"""Relation levels: exact (≡), reparametrisation-equivalent (≅), specialises (⊑). The
+fourth relation, ⊑≈ (approximated by), rests on cited theorems, not on identities, and
+lives in :data:`anatomy.rules.family.APPROXIMATION`."""
+
+ENGINES = ("egraph", "prepare", "family")
 
 DIRECTIONS = ("<->", "->")
 
@@ -62,11 +67,22 @@ class Rule:
             upper-cased, so ``j`` has size ``J``).
         direction: ``<->`` (an identity used both ways) or ``->`` (used left to right only:
             the right side is simpler, or the left side binds what the right needs).
-        level: the relation the rule asserts (``≡`` here).
+        level: the relation the rule asserts: ``≡`` (the sides are equal), ``≅`` (the
+            sides' parameters range over the same set of functions) or ``⊑`` (the left
+            side's family is contained in the right side's).
+        params: for ``≅``/``⊑`` rules, the learnable parameters of both sides, declared like
+            ``vars`` (``"W[x, c] V[x, c]"``); each side uses its own.
+        witness: ``≅``/``⊑``: the right side's parameters as terms of the left side's,
+            ``"V = W / C"`` (``;`` between assignments), such that lhs(θ) ≡ rhs(witness(θ)).
+        inverse: ``≅``: the left side's parameters as terms of the right side's.
+        condition: a size condition under which the rule holds (``"D <= K"``), or empty.
+        move: ``≅``/``⊑``: the witness generator of the family search that instantiates
+            this rule (see :mod:`anatomy.family.candidates`).
         source: the law's name or a citation.
-        engine: ``egraph`` (compiled to an egglog rewrite) or ``prepare`` (a directed
+        engine: ``egraph`` (compiled to an egglog rewrite), ``prepare`` (a directed
             normalisation applied before insertion, for rules that introduce a bound axis,
-            which egglog patterns cannot name).
+            which egglog patterns cannot name) or ``family`` (a ``≅``/``⊑`` rule, used by
+            the family search to propose witnesses).
         site: ``file:line`` of the declaration, captured automatically.
     """
 
@@ -80,6 +96,11 @@ class Rule:
     level: str = "≡"
     source: str = ""
     engine: str = "egraph"
+    params: str = ""
+    witness: str = ""
+    inverse: str = ""
+    condition: str = ""
+    move: str = ""
     site: str = dataclasses.field(default="", compare=False)
 
     def __post_init__(self) -> None:
@@ -92,6 +113,12 @@ class Rule:
             raise InternalError(f"rule {self.name}: direction {self.direction!r} is not one of {DIRECTIONS}")
         if self.level not in LEVELS:
             raise InternalError(f"rule {self.name}: level {self.level!r} is not one of {LEVELS}")
+        if self.engine not in ENGINES:
+            raise InternalError(f"rule {self.name}: engine {self.engine!r} is not one of {ENGINES}")
+        family = self.level != "≡"
+        if family != (self.engine == "family") or family != bool(self.witness) or (self.level == "≅") != bool(self.inverse):
+            raise InternalError(f"rule {self.name}: a ≅ rule needs a witness and an inverse, a ⊑ rule a witness, "
+                                f"and both run on the family engine; an exact rule has neither")
 
     # -- the signature ---------------------------------------------------------------
 
@@ -110,6 +137,16 @@ class Rule:
         return out
 
     @functools.cached_property
+    def param_decls(self) -> dict[str, tuple[str, ...]]:
+        """Parameter name -> its declared axes (``≅``/``⊑`` rules)."""
+        return {m.group(1): tuple(a.strip() for a in (m.group(2) or "").split(",") if a.strip())
+                for m in _VAR.finditer(self.params)}
+
+    @functools.cached_property
+    def size_condition(self) -> SizeCondition | None:
+        return SizeCondition.parse(self.condition) if self.condition else None
+
+    @functools.cached_property
     def masks(self) -> frozenset[str]:
         """The metavariables declared ``: bool`` (masks); they are written ``M[z] != 0`` in the sides."""
         return frozenset(m.group(1) for m in _VAR.finditer(self.vars) if m.group(3))
@@ -121,7 +158,7 @@ class Rule:
         for item in filter(None, (s.strip() for s in self.sizes.split(","))):
             name, _, size = item.partition(":")
             given[name.strip()] = Size.parse(size.strip())
-        names = [a for axes in self.metavars.values() for a in axes] + list(given)
+        names = [a for axes in (*self.metavars.values(), *self.param_decls.values()) for a in axes] + list(given)
         names += re.findall(r"(?:sum|max|softmax|normalize)_([a-z][a-z0-9]*)", self.lhs + " " + self.rhs)
         out: dict[str, Size] = {}
         for name in names:
@@ -140,7 +177,7 @@ class Rule:
     # -- the sides -----------------------------------------------------------------
 
     def scope(self) -> Scope:
-        return Scope.declare(axes=self.axis_sizes, inputs=self.metavars)
+        return Scope.declare(axes=self.axis_sizes, inputs=self.metavars, params=self.param_decls)
 
     @functools.cached_property
     def sides(self) -> tuple[Term, Term]:
@@ -155,6 +192,22 @@ class Rule:
                 raise InternalError(f"rule {self.name} ({self.site}) does not parse: {err}") from None
         return out[0], out[1]
 
+    def assignments(self, which: str) -> dict[str, Term]:
+        """The ``witness`` or ``inverse`` as parameter name -> term, each broadcast to the
+        parameter's declared axes."""
+        out = {}
+        for item in filter(None, (p.strip() for p in getattr(self, which).split(";"))):
+            name, _, text = item.partition("=")
+            name = name.strip()
+            if name not in self.param_decls:
+                raise InternalError(f"rule {self.name} ({self.site}): {which} assigns {name!r}, not a declared parameter")
+            try:
+                term = parse_term(text.strip(), self.scope(), file=f"rule {self.name}, {which}")
+            except AnatomyError as err:
+                raise InternalError(f"rule {self.name} ({self.site}): {which} does not parse: {err}") from None
+            out[name] = broadcast(term, self.scope().tensors[name].shape)
+        return out
+
     def __repr__(self) -> str:
         fields = [f"{self.name!r}", f"{self.family!r}", f"{self.lhs!r}", f"{self.rhs!r}"]
         for f in dataclasses.fields(self)[4:]:
@@ -164,7 +217,11 @@ class Rule:
         return f"Rule({', '.join(fields)})"
 
     def __str__(self) -> str:
-        return f"{self.name}: {self.lhs} {self.direction} {self.rhs}"
+        if self.level == "≡":
+            return f"{self.name}: {self.lhs} {self.direction} {self.rhs}"
+        inverse = f"; {self.inverse}" if self.inverse else ""
+        when = f" when {self.condition}" if self.condition else ""
+        return f"{self.name}: {self.lhs} {self.level} {self.rhs} by {self.witness}{inverse}{when}"
 
 
 def _short(path: str) -> str:

@@ -31,10 +31,14 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
+from ..errors import UsageError
+from ..ir.size import SizeCondition
 from ..ir.term import Term
+from ..ir.traverse import size_symbols
+from ..runtime import default_sizes
 from .field import FieldVerdict, field_test
 from .numeric import NumericVerdict, compare
 from .smt import BOUND, SmtVerdict, prove
@@ -69,7 +73,7 @@ class Evidence:
 
 def run_oracles(a: Term, b: Term, *, sizes: Mapping[str, int] | None = None, seeds: int = 3, examples: int = 20,
                 seed: int = 0, bound: int = BOUND, repetitions: int = 8,
-                smt_sizes: Mapping[str, int] | None = None) -> Evidence:
+                smt_sizes: Mapping[str, int] | None = None, conditions: Sequence[SizeCondition] = ()) -> Evidence:
     """Every oracle on the claim ``a ≡ b``.
 
     Parameters:
@@ -79,12 +83,38 @@ def run_oracles(a: Term, b: Term, *, sizes: Mapping[str, int] | None = None, see
         bound: the SMT oracle tries every size from 1 to ``bound``; ``smt_sizes`` fixes
             symbols there (``sizes`` is usually too large for z3).
         repetitions: finite-field repetitions.
+        conditions: size conditions the claim holds under; z3 tries only sizes where they
+            hold, and the other oracles run at :func:`satisfying_sizes`.
     """
-    smt = prove(a, b, bound=bound, sizes=smt_sizes)
+    if conditions:
+        sizes = satisfying_sizes((a, b), conditions, sizes)
+    smt = prove(a, b, bound=bound, sizes=smt_sizes, conditions=conditions)
     numeric = compare(a, b, seeds=seeds, sizes=sizes, examples=examples, seed=seed)
     field = field_test(a, b, repetitions=repetitions, sizes=sizes, seed=seed)
     verdict, reason, conditions = _combine(smt, numeric, field, frozenset(smt_sizes or ()))
     return Evidence(verdict, reason, conditions, smt, numeric, field)
+
+
+def satisfying_sizes(terms: Sequence[Term], conditions: Sequence[SizeCondition],
+                     sizes: Mapping[str, int] | None = None) -> dict[str, int]:
+    """Small distinct sizes for the terms' symbols under which every condition holds: each
+    violated ``small <= large`` with a free symbol ``large`` raises it to ``small``'s value + 1.
+
+    Example:
+        >>> from anatomy.ir.size import SizeCondition
+        >>> from anatomy.ir.build import axis, param
+        >>> w = param("W", axis("d", "dm"), axis("k", "dk"))
+        >>> satisfying_sizes([w], [SizeCondition.parse("dm <= dk")])
+        {'dk': 5, 'dm': 4}
+    """
+    symbols = sorted({s for t in terms for s in size_symbols(t)} | {s for c in conditions for s in c.symbols})
+    out = default_sizes(symbols, sizes=sizes)
+    for cond in conditions:
+        if not cond.holds(out) and cond.large.is_symbol and cond.large.symbols[0] not in (sizes or {}):
+            out[cond.large.symbols[0]] = cond.small.evaluate(out) + 1
+        if not cond.holds(out):
+            raise UsageError(f"cannot choose sizes where {cond} holds", hint="pass sizes that satisfy it")
+    return out
 
 
 def _finite(x: Any) -> bool:

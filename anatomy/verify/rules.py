@@ -20,8 +20,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from ..ir.term import Binary, Const, Index, Term
-from ..ir.ops import BinaryOp
+from ..ir.term import Term
+from ..ir.traverse import broadcast, params, substitute
 from ..rules import CONTEXT, RULES, Rule
 from .oracles import run_oracles
 
@@ -32,18 +32,10 @@ EXAMPLES = 20
 """Hypothesis-drawn float64 cases per rule, besides the fixed ones."""
 
 
-def _broadcast(term: Term, like: Term) -> Term:
-    """``term`` made constant along the axes of ``like`` it lacks (``x + 0·index``, exact)."""
-    for axis in like.type.axes:
-        if axis.name not in term.axes:
-            term = Binary(BinaryOp.ADD, term, Binary(BinaryOp.MUL, Const(0.0), Index(axis)))
-    return term
-
-
 def rule_terms(rule: Rule) -> tuple[Term, Term]:
     """The rule's two sides, each broadcast to the other's axes."""
     left, right = rule.sides
-    return _broadcast(left, right), _broadcast(right, left)
+    return broadcast(left, right.type.axes), broadcast(right, left.type.axes)
 
 
 def context_sizes(rule: Rule, left: Term, right: Term) -> dict[str, int]:
@@ -54,13 +46,45 @@ def context_sizes(rule: Rule, left: Term, right: Term) -> dict[str, int]:
     return {str(size): 1} if size.is_symbol else {}
 
 
+def witness_claims(rule: Rule) -> list[tuple[str, Term, Term]]:
+    """The exact identities a family rule stands on: ``lhs ≡ rhs[witness]``, and for ``≅``
+    also ``rhs ≡ lhs[inverse]`` (each side broadcast to the other's axes)."""
+    left, right = rule.sides
+    claims = [("witness", left, substitute(right, _by_param(rule, right, "witness")))]
+    if rule.inverse:
+        claims.append(("inverse", right, substitute(left, _by_param(rule, left, "inverse"))))
+    return [(which, broadcast(a, b.type.axes), broadcast(b, a.type.axes)) for which, a, b in claims]
+
+
+def _by_param(rule: Rule, side: Term, which: str) -> dict[Term, Term]:
+    table = {p.name: p for p in params(side)}
+    return {table[name]: term for name, term in rule.assignments(which).items() if name in table}
+
+
+_ORDER = ("proved", "unknown", "refuted", "conflict")
+
+
 def verify_rule(rule: Rule, *, bound: int = RULE_BOUND, examples: int = EXAMPLES, seeds: int = 3, seed: int = 0) -> dict:
-    """One rule's record: its verdict and each oracle's (JSON schema in docs/reference/cli.md)."""
-    left, right = rule_terms(rule)
-    evidence = run_oracles(left, right, seeds=seeds, examples=examples, seed=seed, bound=bound,
-                           smt_sizes=context_sizes(rule, left, right))
-    return {"name": rule.name, "family": rule.family, "level": rule.level, "engine": rule.engine,
-            "site": rule.site, "rule": f"{rule.lhs} {rule.direction} {rule.rhs}", **evidence.to_json()}
+    """One rule's record: its verdict and each oracle's (JSON schema in docs/reference/cli.md).
+
+    A family rule (``≅``/``⊑``) is checked through its witness (and inverse): the record is
+    that of its weakest claim, and ``witnesses`` holds each claim's evidence.
+    """
+    claims = witness_claims(rule) if rule.level != "≡" else [("sides", *rule_terms(rule))]
+    conditions = (rule.size_condition,) if rule.size_condition else ()
+    records = {}
+    for which, left, right in claims:
+        evidence = run_oracles(left, right, seeds=seeds, examples=examples, seed=seed, bound=bound,
+                               smt_sizes=context_sizes(rule, left, right), conditions=conditions)
+        records[which] = evidence.to_json()
+    worst = max(records.values(), key=lambda r: _ORDER.index(r["verdict"]))
+    text = (f"{rule.lhs} {rule.direction} {rule.rhs}" if rule.level == "≡" else str(rule).split(": ", 1)[1])
+    out = {"name": rule.name, "family": rule.family, "level": rule.level, "engine": rule.engine,
+           "site": rule.site, "rule": text, **worst}
+    if rule.level != "≡":
+        out["witnesses"] = records
+        out["size_condition"] = rule.condition or None
+    return out
 
 
 def verify_rules(rules: Sequence[Rule] | None = None, *, bound: int = RULE_BOUND, examples: int = EXAMPLES,

@@ -50,7 +50,7 @@ from __future__ import annotations
 import dataclasses
 import itertools
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from fractions import Fraction
 from typing import Any
 
@@ -59,6 +59,7 @@ import numpy as np
 from ..errors import UsageError
 from ..ir.lower import lower
 from ..ir.ops import BinaryOp
+from ..ir.size import SizeCondition
 from ..ir.term import Binary, Input, Param, Reduce, ReduceOp, Term
 from ..ir.traverse import inputs, params, postorder, size_symbols
 from ..runtime import evaluate, random_values
@@ -137,26 +138,30 @@ def _leaves(*terms: Term) -> dict[str, Input | Param]:
 
 
 def size_assignments(a: Term, b: Term, *, bound: int = BOUND, sizes: Mapping[str, int] | None = None,
-                     max_cases: int = MAX_CASES) -> tuple[list[dict[str, int]], int]:
+                     max_cases: int = MAX_CASES, conditions: Sequence[SizeCondition] = ()) -> tuple[list[dict[str, int]], int]:
     """Every assignment of the free size symbols from 1 to ``bound`` (shrunk until there are at
-    most ``max_cases``), with ``sizes`` fixed; returns the assignments and the bound used."""
+    most ``max_cases``) under which every size condition holds, with ``sizes`` fixed; returns
+    the assignments and the bound used."""
     fixed = dict(sizes or {})
     free = sorted((set(size_symbols(a)) | set(size_symbols(b))) - set(fixed))
     while bound > 1 and bound ** len(free) > max_cases:
         bound -= 1
     combos = itertools.product(range(1, bound + 1), repeat=len(free))
-    return [dict(sorted({**dict(zip(free, c)), **fixed}.items())) for c in combos], bound
+    cases = [dict(sorted({**dict(zip(free, c)), **fixed}.items())) for c in combos]
+    return [c for c in cases if all(cond.holds(c) for cond in conditions)], bound
 
 
 def prove(a: Term, b: Term, *, bound: int = BOUND, sizes: Mapping[str, int] | None = None,
-          timeout_ms: int = TIMEOUT_MS, max_cases: int = MAX_CASES) -> SmtVerdict:
+          timeout_ms: int = TIMEOUT_MS, max_cases: int = MAX_CASES,
+          conditions: Sequence[SizeCondition] = ()) -> SmtVerdict:
     """Ask z3 whether ``a`` and ``b`` agree on every input, at every size assignment from 1 to
-    ``bound`` (``sizes`` fixes symbols); see the module docstring for the semantics."""
+    ``bound`` where the size ``conditions`` hold (``sizes`` fixes symbols); see the module
+    docstring for the semantics."""
     why = signature_mismatch(a, b)
     if why is not None:
         raise UsageError(f"the two terms cannot be compared: {why}",
                          hint="compare variants with the same output axes and the same inputs")
-    cases, used = size_assignments(a, b, bound=bound, sizes=sizes, max_cases=max_cases)
+    cases, used = size_assignments(a, b, bound=bound, sizes=sizes, max_cases=max_cases, conditions=conditions)
     query = _Query(a, b, timeout_ms)
     done: list[dict[str, int]] = []
     unknown = ""
@@ -169,8 +174,12 @@ def prove(a: Term, b: Term, *, bound: int = BOUND, sizes: Mapping[str, int] | No
             unknown = f"at sizes {_show(case)}: {outcome.reason}"
     if unknown:
         return query.verdict("unknown", done, used, unknown)
+    if not cases:
+        return query.verdict("unknown", done, used, f"no size assignment with each symbol from 1 to {used} "
+                             f"satisfies {' and '.join(map(str, conditions))}")
+    where = f" where {' and '.join(map(str, conditions))}" if conditions else ""
     return query.verdict("proved", done, used, f"proved at every size assignment with each symbol from 1 to "
-                         f"{used} (a polynomial identity once denominators are cleared, or unsat)")
+                         f"{used}{where} (a polynomial identity once denominators are cleared, or unsat)")
 
 
 def _show(case: Mapping[str, int]) -> str:
