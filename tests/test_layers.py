@@ -11,7 +11,7 @@ PACKAGE = Path(__file__).resolve().parent.parent / "anatomy"
 
 # Lower number = lower layer. A module may import its own layer or lower ones only.
 LAYERS = {"errors": 0, "messages": 0, "_version": 0, "ir": 1, "rules": 2, "egraph": 3, "runtime": 3, "verify": 4,
-          "examples": 5, "taxonomy": 5, "relate": 5, "reports": 6, "cli": 7, "__init__": 8}
+          "examples": 5, "taxonomy": 5, "family": 5, "relate": 5, "reports": 6, "cli": 7, "__init__": 8}
 # Sideways edges that are forbidden even within a layer.
 FORBIDDEN = {("verify", "egraph"), ("runtime", "egraph"), ("egraph", "verify"), ("egraph", "runtime")}
 HEAVY = {"torch": {"runtime"}, "z3": {"verify"}, "egglog": {"egraph"}}

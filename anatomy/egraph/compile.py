@@ -176,9 +176,11 @@ def conditions(rule: Rule, lhs: Term, rhs: Term, v: _Vars) -> list:
         symbol = str(rule.axis_sizes[a])
         if symbol in used or symbol in shared:
             out.append(axsize(v.axis(a), v.size(symbol)))
-    missing = sorted((_sizes_of(lhs) | _sizes_of(rhs)) - {str(rule.axis_sizes[a]) for a in axes})
+    # a size read by a Dim of the left side is bound by the match itself (sqrt(size(j)) / …)
+    missing = sorted(_sizes_of(rhs) - _sizes_of(lhs) - {str(rule.axis_sizes[a]) for a in axes})
     if missing:
-        raise InternalError(f"rule {rule.name}: size {missing[0]} is not the size of an axis the left side binds")
+        raise InternalError(f"rule {rule.name}: size {missing[0]} is neither read by the left side nor the size "
+                            "of an axis it binds")
     return out
 
 

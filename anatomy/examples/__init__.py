@@ -58,6 +58,12 @@ class Case:
     b: Path
     relation: str
     summary: str
+    strict: bool | None = None
+    conditions: tuple[str, ...] = ()
+
+    def load(self) -> tuple[Variant, Variant]:
+        """The two variants of the case."""
+        return load_variant(self.a), load_variant(self.b)
 
 
 def equivalence_cases() -> list[Case]:
@@ -68,9 +74,39 @@ def equivalence_cases() -> list[Case]:
         >>> cases["online-softmax"], cases["scaled-vs-unscaled"]
         ('equivalent', 'distinct')
     """
+    return _cases(EQUIVALENCES)
+
+
+def _cases(directory: Path) -> list[Case]:
     out = []
-    for folder in sorted(p for p in EQUIVALENCES.iterdir() if p.is_dir()):
+    for folder in sorted(p for p in directory.iterdir() if p.is_dir()):
         with open(folder / "case.toml", "rb") as f:
             meta = tomllib.load(f)
-        out.append(Case(folder.name, folder / "a.attn", folder / "b.attn", meta["relation"], meta["summary"]))
+        out.append(Case(folder.name, folder / "a.attn", folder / "b.attn", meta["relation"], meta["summary"],
+                        meta.get("strict"), tuple(meta.get("conditions", ()))))
     return out
+
+
+# -- family cases --------------------------------------------------------------------
+
+FAMILIES = Path(__file__).parent / "families"
+
+
+def family_cases() -> list[Case]:
+    """The built-in family cases (``examples/families/*``): pairs of parameterised variants
+    with the relation expected between their families (``reparam-equivalent``,
+    ``specializes``, ``generalizes``), whether it is ``strict``, and its size conditions.
+
+    Example:
+        >>> {c.name: c.relation for c in family_cases()}["mqa-vs-gqa"]
+        'specializes'
+    """
+    return _cases(FAMILIES)
+
+
+def family_case(name: str) -> Case:
+    """One family case by name."""
+    found = {c.name: c for c in family_cases()}
+    if name not in found:
+        raise UnknownNameError(f"no family case named {name!r}", hint=did_you_mean(name, found))
+    return found[name]

@@ -38,6 +38,7 @@ ALGEBRA = (
     Rule("mul-one", "algebra", "A[z] * 1", "A[z]", vars="A[z]", direction="->", source="1 is the unit of ×"),
     Rule("mul-zero", "algebra", "A[z] * 0", "0", vars="A[z]", direction="->", source="0 absorbs × (over the reals)"),
     Rule("div-zero", "algebra", "(A[z] * 0) / B[z]", "(A[z] / B[z]) * 0", vars="A[z] B[z]", direction="->", source="0 / b = 0 for b ≠ 0"),
+    Rule("div-cancel-size", "algebra", "(A[z] * sqrt(size(j))) / sqrt(size(j))", "A[z]", vars="A[z]", sizes="j: J", direction="->", source="cancel a positive factor: sizes are at least 1"),
     Rule("div-one", "algebra", "A[z] / 1", "A[z]", vars="A[z]", direction="->", source="a / 1 = a"),
 )
 
