@@ -282,10 +282,38 @@ def render_check(rec: dict) -> str:
         lines.append(f"  rules that joined them: {', '.join(ev['rules'])}")
     if ev["prepared_by"]:
         lines.append(f"  applied before insertion: {', '.join(ev['prepared_by'])}")
+    if rec["conditions"]:
+        lines.append(f"  conditions: {'; '.join(rec['conditions'])}")
+    if ev.get("witness"):
+        lines += _witness_text(ev["witness"])
     lines += render_evidence(ev)
+    if rec.get("strict"):
+        lines.append(f"  strict: {rec['strict']['verdict']} ({rec['strict']['reason']})")
+    for also in rec.get("also", []):
+        lines.append(f"  also: {also['relation']} when {' and '.join(also['conditions'])}")
+    if rec.get("not_included"):
+        lines.append(f"  {rec['not_included']['claim']}: {rec['not_included']['reason']}")
+    if rec.get("approximation"):
+        ap = rec["approximation"]
+        lines.append(f"  approximation (⊑≈, not an identity): {ap['reason']} [{ap['source']}]")
     if rec["counterexample"]:
         lines.append("  " + _counterexample_text(rec["counterexample"]))
     return "\n".join(lines)
+
+
+def _witness_text(witness: dict) -> list[str]:
+    lines = []
+    for key in ("forward", "backward"):
+        d = witness[key]
+        if d["holds"] or d["witness"]:
+            state = "holds" if d["holds"] else "not shown"
+            lines.append(f"  witness {d['claim']} ({state}):")
+            for w in d["witness"]:
+                when = f" when {' and '.join(w['conditions'])}" if w["conditions"] else ""
+                lines.append(f"    {w['param']} := {w['value']}   [{w['rule']}]{when}")
+            if not d["witness"]:
+                lines.append("    (no parameters to choose)")
+    return lines
 
 
 def cmd_check(args: argparse.Namespace) -> int:
@@ -305,6 +333,39 @@ def cmd_check(args: argparse.Namespace) -> int:
         _emit_json(rec)
     else:
         print(render_check(rec))
+    return EXIT_OK
+
+
+def render_classify(rec: dict) -> str:
+    lines = [f"{rec['name']}: compared with {rec['compared']} variants of the same type"]
+    for key, label in (("equivalent", "≡ equivalent"), ("reparam_equivalent", "≅ reparam-equivalent"),
+                       ("specializes", "⊑ specializes (nearest)"), ("generalizes", "⊒ generalizes (nearest)"),
+                       ("approximated_by", "⊑≈ approximated by (cited theorem, not an identity)"),
+                       ("unknown", "? unknown")):
+        names = rec[key]
+        lines.append(f"  {label}: {', '.join(names) if names else '—'}")
+        for n in names if key != "unknown" else ():
+            ev = rec["evidence"].get(n, {})
+            extra = ""
+            if ev.get("strict"):
+                extra = f" strict: {ev['strict']['verdict']}"
+            if ev.get("conditions"):
+                extra += f" when {'; '.join(ev['conditions'])}"
+            why = ev["approximation"]["source"] if key == "approximated_by" else ev.get("reason", "")
+            lines.append(f"    {n}:{extra} {why}")
+    return "\n".join(lines)
+
+
+def cmd_classify(args: argparse.Namespace) -> int:
+    from .relate import classify
+
+    v = resolve_ref(args.ref)
+    rec = classify(v, load_examples(), budget=_budget(args), seeds=args.seeds, examples=args.examples,
+                   seed=args.seed, bound=args.bound)
+    if args.json:
+        _emit_json(rec)
+    else:
+        print(render_classify(rec))
     return EXIT_OK
 
 
@@ -433,7 +494,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--json", action="store_true", help="print JSON (schema: docs/reference/cli.md)")
     s.set_defaults(fn=cmd_eval)
 
-    s = sub.add_parser("check", help="are two variants equivalent? e-graph rules, z3, float64 and finite-field evidence")
+    s = sub.add_parser("check", help="how two variants relate (≡, ≅, ⊑): e-graph rules, witnesses, z3, float64 and finite-field evidence")
     s.add_argument("a", metavar="A", help="a .attn file or a built-in name")
     s.add_argument("b", metavar="B", help="a .attn file or a built-in name")
     s.add_argument("--size", action="append", default=[], metavar="NAME=N",
@@ -444,6 +505,15 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--seed", type=int, default=0, help="seed of the hypothesis and finite-field draws (default 0)")
     _budget_options(s)
     s.set_defaults(fn=cmd_check)
+
+    s = sub.add_parser("classify", help="where a variant sits among the built-in ones: ≡, ≅, ⊑, ⊒ and ⊑≈, with evidence")
+    s.add_argument("ref", metavar="REF", help="a .attn file or a built-in name")
+    s.add_argument("--seeds", type=int, default=2, help="random inputs per size assignment (default 2)")
+    s.add_argument("--examples", type=int, default=0, help="hypothesis-drawn float64 cases per relation (default 0)")
+    s.add_argument("--bound", type=int, default=2, help="z3 checks every size from 1 to this (default 2)")
+    s.add_argument("--seed", type=int, default=0, help="seed of the hypothesis and finite-field draws (default 0)")
+    _budget_options(s)
+    s.set_defaults(fn=cmd_classify)
 
     s = sub.add_parser("rules", help="the rule tables: `anatomy rules verify`")
     rsub = s.add_subparsers(dest="action", required=True, parser_class=_Parser)

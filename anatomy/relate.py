@@ -7,11 +7,18 @@ independent code) together and returns plain records that the CLI prints as text
 random and hypothesis-drawn cases, the finite-field test where it applies), whatever the
 e-graph found, and answers:
 
-* ``equivalent`` — the e-graph joined them (a derivation for all sizes, from rules that
+* ``equivalent`` (≡) — the e-graph joined them (a derivation for all sizes, from rules that
   ``anatomy rules verify`` checks one by one), and no oracle found a difference;
-* ``distinct`` — an oracle produced a checked counterexample (or the outputs differ in type);
-* ``unknown`` — neither; the record says what each oracle found (z3 may have proved the
+* for variants with learnable parameters that are not ≡, the relation between their
+  *families* (:func:`anatomy.family.relation.family_relation`): ``reparam-equivalent`` (≅),
+  ``specializes`` or ``generalizes`` (⊑), each by witnesses that the e-graph derived and the
+  oracles checked, with strictness and conditions;
+* ``distinct`` — an oracle produced a checked counterexample (or the outputs differ in
+  type), and neither variant has parameters;
+* ``unknown`` — none of these; the record says what each oracle found (z3 may have proved the
   identity at every size up to its bound, which is not a proof for all sizes).
+
+Approximation (⊑≈, by a cited theorem) is reported apart, under ``approximation``.
 
 A join that an oracle refutes, and oracles that contradict each other, are errors
 (:class:`~anatomy.errors.OracleConflict`), never answers.
@@ -30,6 +37,8 @@ from collections.abc import Mapping, Sequence
 from .egraph.cost import cost_sizes, term_cost
 from .egraph.engine import Budget, Engine, join, partition
 from .errors import InternalError, OracleConflict
+from .family.approx import approximated_by
+from .family.relation import family_relation
 from .ir.syntax.printer import print_with_lets
 from .ir.traverse import size_symbols
 from .ir.variant import Variant
@@ -50,9 +59,13 @@ def check(a: Variant, b: Variant, *, budget: Budget = Budget(), seeds: int = 3, 
                                  "smt": None, "numeric": None, "field": None},
                     "counterexample": None, "reason": ""}
     why = signature_mismatch(a.term, b.term)
-    if why is not None:
+    if why is not None and a.term.type != b.term.type:
         record.update(relation="distinct", reason=why)
         return record
+    if why is not None:  # a parameter name with different axes on each side: only families compare
+        record.update(reason=why)
+        return _family(a, b, record, budget=budget, seeds=seeds, examples=examples, seed=seed, sizes=sizes,
+                       bound=bound)
     joined = join(a.term, b.term, budget)
     evidence = run_oracles(a.term, b.term, sizes=sizes, seeds=seeds, examples=examples, seed=seed, bound=bound)
     ev = record["evidence"]
@@ -66,6 +79,9 @@ def check(a: Variant, b: Variant, *, budget: Budget = Budget(), seeds: int = 3, 
                              f"rules {', '.join(joined.rules + joined.prepared_by)} is wrong")
     if evidence.verdict == "refuted":
         record.update(relation="distinct", counterexample=_counterexample(evidence), reason=evidence.reason)
+        if a.params or b.params:
+            return _family(a, b, record, budget=budget, seeds=seeds, examples=examples, seed=seed, sizes=sizes,
+                           bound=bound)
     elif joined.joined:
         record.update(relation="equivalent", conditions=conditions, reason="the e-graph joined them, and " + (
             "z3 proved it at every size up to " + str(evidence.smt.bound) if evidence.smt.verdict == "proved"
@@ -76,7 +92,45 @@ def check(a: Variant, b: Variant, *, budget: Budget = Budget(), seeds: int = 3, 
     else:
         record.update(reason=f"the e-graph stopped ({joined.run.stop}) without joining them, no oracle found a "
                              f"difference, and z3 did not settle it ({evidence.smt.reason})")
+        if a.params or b.params:
+            return _family(a, b, record, budget=budget, seeds=seeds, examples=examples, seed=seed, sizes=sizes,
+                           bound=bound)
     return record
+
+
+def _family(a: Variant, b: Variant, exact: dict, **kw) -> dict:
+    """The family relation, when the variants are not ≡ and one has parameters."""
+    fam = family_relation(a.term, b.term, **{**kw, "examples": min(kw["examples"], 10)})
+    direction = fam["witness"]["forward"] if fam["relation"] in ("specializes", "reparam-equivalent") \
+        else fam["witness"]["backward"] if fam["relation"] == "generalizes" else None
+    ev = (direction or {}).get("evidence") or {}
+    record = {"left": a.name, "right": b.name, "relation": fam["relation"], "conditions": fam["conditions"],
+              "evidence": {"rules": list((direction or {}).get("rules", [])),
+                           "prepared_by": list((direction or {}).get("prepared_by", [])),
+                           "egraph": None, "verdict": ev.get("verdict"), "reason": ev.get("reason"),
+                           "witness": fam["witness"], "smt": ev.get("smt"), "numeric": ev.get("numeric"),
+                           "field": ev.get("field"),
+                           "exact": {"relation": exact["relation"], "reason": exact["reason"],
+                                     "counterexample": exact["counterexample"]}},
+              "strict": fam["strict"], "also": fam["also"], "counterexample": None,
+              "approximation": approximated_by(a.term, b.term) or approximated_by(b.term, a.term)}
+    if "not_included" in fam:
+        record["not_included"] = fam["not_included"]
+    record["reason"] = _family_reason(fam, exact)
+    return record
+
+
+def _family_reason(fam: dict, exact: dict) -> str:
+    rel = fam["relation"]
+    fwd, bwd = fam["witness"]["forward"], fam["witness"]["backward"]
+    if rel == "reparam-equivalent":
+        return f"each family contains the other: left ⊑ right ({fwd['reason']}); right ⊑ left ({bwd['reason']})"
+    if rel in ("specializes", "generalizes"):
+        shown = fwd if rel == "specializes" else bwd
+        return f"{shown['claim']}: {shown['reason']}"
+    tail = f"; {fam['not_included']['claim']} ({fam['not_included']['reason']})" if "not_included" in fam else ""
+    return (f"not equivalent ({exact['reason']}); no family witness either way (left ⊑ right: {fwd['reason']}; "
+            f"right ⊑ left: {bwd['reason']}){tail}")
 
 
 def _counterexample(evidence) -> dict:
@@ -119,3 +173,58 @@ def optimize(v: Variant, *, sizes: Mapping[str, int] | None = None, budget: Budg
 
 def _cost(c) -> dict:
     return {"flops": c.flops, "bytes": c.bytes, "text": str(c)}
+
+
+# -- classify ----------------------------------------------------------------------------
+
+_LISTS = {"equivalent": "equivalent", "reparam-equivalent": "reparam_equivalent", "specializes": "specializes",
+          "generalizes": "generalizes"}
+
+
+def _comparable(a: Variant, b: Variant) -> bool:
+    names = lambda v: {x.name for x in v.inputs}  # noqa: E731
+    return a.term.type == b.term.type and (names(a) <= names(b) or names(b) <= names(a))
+
+
+def classify(v: Variant, catalogue: Sequence[Variant], *, budget: Budget = Budget(), seeds: int = 2,
+             examples: int = 0, seed: int = 0, bound: int = BOUND) -> dict:
+    """Where ``v`` sits among ``catalogue``: its ≡ class, its ≅ class, the variants it
+    specialises and generalises (nearest first: one that lies between ``v`` and another is
+    kept, the other dropped), and those that approximate it (⊑≈), each with its evidence
+    (JSON schema in docs/reference/cli.md). Variants with another output type are skipped."""
+    record: dict = {"name": v.name, "equivalent": [], "reparam_equivalent": [], "specializes": [],
+                    "generalizes": [], "approximated_by": [], "unknown": [], "compared": 0, "evidence": {}}
+    for other in sorted(catalogue, key=lambda x: x.name):
+        if other.name == v.name or not _comparable(v, other):
+            continue
+        record["compared"] += 1
+        rec = check(v, other, budget=budget, seeds=seeds, examples=examples, seed=seed, bound=bound)
+        rel = rec["relation"]
+        if rel in _LISTS:
+            record[_LISTS[rel]].append(other.name)
+            record["evidence"][other.name] = {k: rec[k] for k in ("relation", "conditions", "reason", "strict", "also")
+                                              if k in rec}
+        elif rel == "unknown":
+            record["unknown"].append(other.name)
+        approx = rec.get("approximation") or approximated_by(v.term, other.term)
+        if approx and approximated_by(v.term, other.term):
+            record["approximated_by"].append(other.name)
+            record["evidence"].setdefault(other.name, {})["approximation"] = approx
+    by_name = {x.name: x for x in catalogue}
+    for key, up in (("specializes", True), ("generalizes", False)):
+        record[key] = _nearest(record[key], by_name, up, budget)
+    return record
+
+
+def _nearest(names: list[str], by_name: dict, up: bool, budget: Budget) -> list[str]:
+    """Drop each name that lies beyond another of ``names`` (above it when ``up``)."""
+    from .family.search import find_inclusion
+
+    keep = []
+    for n in names:
+        beyond = any(find_inclusion(by_name[m].term, by_name[n].term, budget=budget, examples=0).holds if up
+                     else find_inclusion(by_name[n].term, by_name[m].term, budget=budget, examples=0).holds
+                     for m in names if m != n)
+        if not beyond:
+            keep.append(n)
+    return keep

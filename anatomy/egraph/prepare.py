@@ -261,24 +261,39 @@ def _fold(node: Term) -> Term:
     return node
 
 
+def _one_hot_body(t: Term) -> tuple[Term, Term] | None:
+    """``where(c, X, 0)``, ``X * where(c, 1, 0)`` or ``where(c, 1, 0) * X``: ``(c, X)``."""
+    if isinstance(t, Where) and t.b == Const(0.0):
+        return t.cond, t.a
+    if isinstance(t, Binary) and t.op is BinaryOp.MUL:
+        for hot, x in ((t.a, t.b), (t.b, t.a)):
+            if isinstance(hot, Where) and hot.a == Const(1.0) and hot.b == Const(0.0):
+                return hot.cond, x
+    return None
+
+
 def select_index(t: Term, assume: tuple[tuple[Affine, Affine], ...] = ()) -> Term | None:
-    """``sum_r(where(r == E, X, 0))``, where ``X`` reads ``r`` only through its position and
-    ``E`` is a valid position of ``r``, as ``X`` with ``E`` for that position, or ``None``."""
-    if not (isinstance(t, Reduce) and t.op is ReduceOp.SUM and isinstance(t.x, Where) and t.x.b == Const(0.0)):
+    """``sum_r(where(r == E, X, 0))`` (or ``X`` times a 0/1 ``where``) with ``E`` a valid
+    position of ``r``, as ``X`` read at ``E``: ``X`` with ``E`` for the position of ``r``
+    when it reads ``r`` only through its position, or ``X`` renamed from ``r`` to ``u`` when
+    ``E`` is the position along an axis ``u`` of the same size. Otherwise ``None``."""
+    if not (isinstance(t, Reduce) and t.op is ReduceOp.SUM) or (found := _one_hot_body(t.x)) is None:
         return None
-    cond, r = t.x.cond, t.axis
+    (cond, x), r = found, t.axis
     if not (isinstance(cond, Binary) and cond.op is BinaryOp.EQ):
         return None
     pos, e = (cond.a, cond.b) if isinstance(cond.a, Index) and cond.a.axis.name == r else (cond.b, cond.a)
-    if not (isinstance(pos, Index) and pos.axis.name == r) or r in e.axes or any(r in n.bound for n in postorder(t.x.a)):
+    if not (isinstance(pos, Index) and pos.axis.name == r) or r in e.axes or any(r in n.bound for n in postorder(x)):
         return None
+    if isinstance(e, Index) and e.axis.size == pos.axis.size and e.axis.name not in x.axes:
+        return push_renames(Rename(x, ((r, e.axis.name),))) if r in x.axes else x
     bounds, top = _bounds(e), _size_affine(pos.axis.size)
     if bounds is None or top is None:
         return None
     lo, hi = bounds
     if not (_nonnegative(lo, assume) and _nonnegative(_affine_add(_affine_add(top, {"": -1}), hi, -1), assume)):
         return None
-    out = rewrite_bottom_up(t.x.a, lambda n: e if n is pos else _fold(n))
+    out = rewrite_bottom_up(x, lambda n: e if n is pos else _fold(n))
     return None if r in out.axes else out
 
 

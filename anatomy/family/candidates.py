@@ -146,7 +146,7 @@ def choices(a: Term, b: Term) -> dict[str, list[Choice]]:
                             add(_place(moved, m, dst), "fix-relative", 2)
         add(broadcast(Const(0.0), dst), "zero-param", 3)
         _factor(a_params, dst, add, p)
-        _embed(a_params, dst, add)
+        _embed(a_params, dst, add, scalars)
         _stack_and_slice(a_params, dst, add, p)
         unique = {}
         for ch in sorted(found, key=lambda c: (c.cost, str(c.term), c.rule)):
@@ -177,9 +177,15 @@ def _factor(a_params: list[Param], dst: tuple[Axis, ...], add, p: Param) -> None
             add(_place(prod, m, dst), "merge-linear", 2, inverse=inverse)
 
 
-def _embed(a_params: list[Param], dst: tuple[Axis, ...], add) -> None:
+def _embed(a_params: list[Param], dst: tuple[Axis, ...], add, scalars: list[Term]) -> None:
     if len(dst) != 2:
         return
+    if dst[0].size == dst[1].size:  # the identity map (scaled) is a fixed value of a square parameter
+        eye = _one_hot(dst[0], dst[1])
+        add(eye, "fix-constant", 3)
+        for c in scalars:
+            add(eye * c, "fix-constant", 3)
+            add(eye / c, "fix-constant", 3)
     for small, large in itertools.permutations(dst, 2):
         if small.size != large.size:
             add(Where(Index(small).eq(Index(large)), Const(1.0), Const(0.0)), "merge-linear-full", 3,
