@@ -7,7 +7,7 @@ documentation page that explains the fix.
 
 Main classes: :class:`Span`, :class:`AnatomyError`, :class:`SyntaxError_`,
 :class:`AxisTypeError`, :class:`UnknownNameError`, :class:`VariantFileError`,
-:class:`ReferenceError_`, :class:`InternalError`.
+:class:`ReferenceError_`, :class:`IngestError`, :class:`InternalError`.
 
 Example:
     >>> err = UnknownNameError("unknown name 'Kk'", span=Span("a.attn", 3, 5, 7, "x = Kk[j]"),
@@ -142,6 +142,18 @@ class ReferenceError_(AnatomyError, ValueError):
     """
 
     doc = f"{DOCS}/cli.md"
+
+
+class IngestError(AnatomyError, ValueError):
+    """PyTorch code cannot be turned into a term: an unsupported op, a branch on a tensor's
+    value, a buffer that is not a mask or position table, or a structure that depends on the
+    sizes in a way the term language cannot express.
+
+    The message names the op and the line of your code; rewrite that line with a supported op
+    (``docs/reference/pytorch.md`` lists them).
+    """
+
+    doc = f"{DOCS}/pytorch.md"
 
 
 class UsageError(AnatomyError, ValueError):

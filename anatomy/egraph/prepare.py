@@ -262,13 +262,14 @@ def _fold(node: Term) -> Term:
 
 
 def _one_hot_body(t: Term) -> tuple[Term, Term] | None:
-    """``where(c, X, 0)``, ``X * where(c, 1, 0)`` or ``where(c, 1, 0) * X``: ``(c, X)``."""
+    """``where(c, X, 0)``, or ``where(c, Y, 0) * Z`` in either order as ``(c, Y·Z)``
+    (``Y·Z`` is just ``Z`` when ``Y`` is 1): a sum over a one-hot selection."""
     if isinstance(t, Where) and t.b == Const(0.0):
         return t.cond, t.a
     if isinstance(t, Binary) and t.op is BinaryOp.MUL:
         for hot, x in ((t.a, t.b), (t.b, t.a)):
-            if isinstance(hot, Where) and hot.a == Const(1.0) and hot.b == Const(0.0):
-                return hot.cond, x
+            if isinstance(hot, Where) and hot.b == Const(0.0):
+                return hot.cond, (x if hot.a == Const(1.0) else Binary(BinaryOp.MUL, hot.a, x))
     return None
 
 

@@ -184,8 +184,8 @@ def _embed(a_params: list[Param], dst: tuple[Axis, ...], add, scalars: list[Term
         eye = _one_hot(dst[0], dst[1])
         add(eye, "fix-constant", 3)
         for c in scalars:
-            add(eye * c, "fix-constant", 3)
-            add(eye / c, "fix-constant", 3)
+            add(Where(eye.cond, c, Const(0.0)), "fix-constant", 3)
+            add(Where(eye.cond, Const(1.0) / c, Const(0.0)), "fix-constant", 3)
     for small, large in itertools.permutations(dst, 2):
         if small.size != large.size:
             add(Where(Index(small).eq(Index(large)), Const(1.0), Const(0.0)), "merge-linear-full", 3,

@@ -78,15 +78,16 @@ def _rank_sizes(a: Term, b: Term, avoid: tuple[str, ...]) -> dict[str, int]:
     return sizes
 
 
-def strictness(a: Term, b: Term, *, avoid: tuple[str, ...] = ()) -> dict:
-    """Whether A ⊑ B is strict: B's family has larger dimension than A's at some sizes."""
+def strictness(a: Term, b: Term, *, avoid: tuple[str, ...] = (), names: tuple[str, str] = ("left", "right")) -> dict:
+    """Whether A ⊑ B is strict: B's family has larger dimension than A's at some sizes
+    (``names`` are how the reason calls A and B)."""
     sizes = _rank_sizes(a, b, avoid)
     ra, rb = family_rank(a, sizes=sizes), family_rank(b, sizes=sizes)
-    record = {"sizes": sizes, "left_rank": ra.to_json(), "right_rank": rb.to_json()}
+    record = {"sizes": sizes, f"{names[0]}_rank": ra.to_json(), f"{names[1]}_rank": rb.to_json()}
     if rb.rank > ra.rank and ra.clear and rb.clear:
-        return {"verdict": "strict", "reason": f"at sizes {_show(sizes)} the right family has dimension {rb.rank} "
-                f"and the left {ra.rank} (Jacobian ranks, float64), so the right one reaches functions the left "
-                f"cannot", **record}
+        return {"verdict": "strict", "reason": f"at sizes {_show(sizes)} the {names[1]} family has dimension "
+                f"{rb.rank} and the {names[0]} {ra.rank} (Jacobian ranks, float64), so the {names[1]} one "
+                f"reaches functions the {names[0]} cannot", **record}
     why = ("the ranks are equal" if rb.rank == ra.rank else "the singular values do not separate clearly")
     return {"verdict": "not shown", "reason": f"at sizes {_show(sizes)}: ranks {ra.rank} and {rb.rank}; {why}",
             **record}
@@ -125,13 +126,13 @@ def family_relation(a: Term, b: Term, *, budget: Budget = Budget(), seeds: int =
     if record["relation"] == "specializes":
         record["strict"] = strictness(a, b, avoid=tuple(bc))
     elif record["relation"] == "generalizes":
-        record["strict"] = strictness(b, a, avoid=tuple(fc))
+        record["strict"] = strictness(b, a, avoid=tuple(fc), names=("right", "left"))
     elif record["relation"] == "unknown":
         s = strictness(a, b)
         if s["verdict"] == "strict":
             record["not_included"] = {"claim": "right ⋢ left", **s}
         else:
-            s = strictness(b, a)
+            s = strictness(b, a, names=("right", "left"))
             if s["verdict"] == "strict":
                 record["not_included"] = {"claim": "left ⋢ right", **s}
     return record
