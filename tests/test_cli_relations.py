@@ -95,3 +95,48 @@ def test_optimize_linear_attention_comes_out_linear(capsys):
 def test_bad_input_exits_2(capsys, argv, message):
     code, _, err = run(capsys, *argv)
     assert code == 2 and message in err and "Traceback" not in err
+
+
+# -- families: check and classify -------------------------------------------------------
+
+from anatomy.examples import family_case  # noqa: E402
+
+
+def test_check_family_json_contract(capsys):
+    """The issue's JSON contract: relation, conditions, evidence {rules, witness, smt, numeric}, counterexample."""
+    case = family_case("lowrank-vs-full-bilinear")
+    code, out, err = run(capsys, "check", str(case.a), str(case.b), "--examples", "0", "--json")
+    assert code == 0 and not err
+    rec = json.loads(out)
+    assert rec["relation"] == "specializes" and rec["counterexample"] is None
+    assert isinstance(rec["conditions"], list)
+    ev = rec["evidence"]
+    assert ev["rules"] and ev["smt"]["verdict"] == "proved"
+    assert ev["numeric"]["verdict"] == "agree" and ev["numeric"]["cases"] > 0 and ev["numeric"]["max_error"] < 1e-9
+    fwd = ev["witness"]["forward"]
+    assert fwd["holds"] is True and fwd["witness"][0]["param"] == "W" and fwd["witness"][0]["rule"] == "merge-linear"
+    assert rec["strict"]["verdict"] == "strict" and rec["also"][0]["conditions"] == ["dm <= dk"]
+
+
+def test_check_family_text_shows_witnesses_and_strictness(capsys):
+    case = family_case("query-bias-vs-none")
+    code, out, _ = run(capsys, "check", str(case.a), str(case.b), "--examples", "0")
+    assert code == 0
+    assert out.splitlines()[0] == "query-bias vs no-bias: generalizes"
+    assert "b := 0 + 0 * d   [zero-param]" in out and "strict: strict" in out
+
+
+def test_classify_json(capsys):
+    code, out, err = run(capsys, "classify", "luong-general", "--json")
+    assert code == 0 and not err
+    rec = json.loads(out)
+    assert {"name", "equivalent", "reparam_equivalent", "specializes", "generalizes", "approximated_by"} <= set(rec)
+    assert rec["name"] == "luong-general"
+    assert "dot-product" in rec["generalizes"] and "bahdanau-additive" in rec["approximated_by"]
+    assert rec["evidence"]["bahdanau-additive"]["approximation"]["theorem"] == "mlp-score"
+    assert "bahdanau-additive" not in rec["specializes"] + rec["generalizes"] + rec["reparam_equivalent"]
+
+
+def test_classify_unknown_reference_exits_2(capsys):
+    code, _, err = run(capsys, "classify", "luong-generl")
+    assert code == 2 and "did you mean 'luong-general'" in err and "Traceback" not in err
