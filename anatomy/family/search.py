@@ -18,7 +18,7 @@ Example:
     >>> a, b = family_case("scaled-vs-unscaled-mha").load()
     >>> inc = find_inclusion(a.term, b.term, examples=0)
     >>> inc.holds, [s["rule"] for s in inc.witness]
-    (True, ['absorb-scale', 'param-rename', 'param-rename', 'param-rename'])
+    (True, ['param-rename', 'absorb-scale', 'param-rename', 'param-rename'])
 """
 
 from __future__ import annotations

@@ -13,7 +13,7 @@ import z3
 from anatomy.errors import UsageError
 from anatomy.examples import equivalence_cases
 from anatomy.ir.variant import load_variant
-from anatomy.rules import RULES, Rule
+from anatomy.rules import EXACT_RULES as RULES, Rule
 from anatomy.runtime import evaluate
 from anatomy.verify._z3 import Ext, Z3Scalars
 from anatomy.verify.rules import context_sizes, rule_terms
