@@ -16,7 +16,7 @@ import statistics
 import time
 
 from anatomy.examples import load_example
-from anatomy.rules import RULES
+from anatomy.rules import EXACT_RULES as RULES
 from anatomy.verify import smt
 from anatomy.verify.field import field_test
 from anatomy.verify.numeric import compare

@@ -1,5 +1,20 @@
-"""The taxonomy: the cited catalogue, anatomical components, recombination and reports.
+"""The taxonomy: the cited catalogue of attention variants and their anatomical components.
 
-This stage is not built yet; until it lands, the built-in variants are the examples in
-:mod:`anatomy.examples`.
+Modules, in the order a variant passes through them: ``components`` (the seven anatomical
+components, each option a small builder, and :func:`recompose`, which turns one option per
+component into a term) and ``catalogue`` (one ``.attn`` definition per literature variant
+in ``catalogue/``, with its citation, aliases, components and omissions from
+``catalogue.toml``). The reference page is ``docs/reference/catalogue.md``.
+
+Example:
+    >>> from anatomy.taxonomy import entry_for, recompose_entry
+    >>> e = entry_for("alibi")
+    >>> e.components["position"], recompose_entry(e) is e.variant.term
+    ('alibi', True)
 """
+
+from .catalogue import Citation, Entry, catalogue_names, entry_for, load_catalogue, load_entry, recompose_entry
+from .components import COMPONENTS, OPTIONS, Option, option, recompose
+
+__all__ = ["COMPONENTS", "Citation", "Entry", "OPTIONS", "Option", "catalogue_names", "entry_for",
+           "load_catalogue", "load_entry", "option", "recompose", "recompose_entry"]

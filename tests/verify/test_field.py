@@ -14,7 +14,7 @@ from anatomy.examples import equivalence_cases
 from anatomy.ir.ops import BinaryOp, UnaryOp
 from anatomy.ir.term import Axis, Binary, Const, Dim, Index, Input, Param, Softmax, Term, Unary, Where
 from anatomy.ir.variant import load_variant
-from anatomy.rules import RULES
+from anatomy.rules import EXACT_RULES as RULES
 from anatomy.verify import field
 from anatomy.verify.field import P, Q, FieldScalars, FieldValue, field_test, pass_bound, size_cases
 
