@@ -21,7 +21,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from ._version import __version__
-from .errors import AnatomyError, OracleConflict, ReferenceError_, UsageError
+from .errors import AnatomyError, OracleConflict, ReferenceError_, UnknownNameError, UsageError
 from .examples import example_names, load_example, load_examples
 from .ir import Variant, load_variant, lower
 from .ir.variant import declared_names, printed_definition
@@ -31,21 +31,48 @@ from .messages import did_you_mean, expected
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
 
+def _catalogue_names() -> list[str]:
+    from .taxonomy.catalogue import catalogue_names
+
+    return catalogue_names()
+
+
+def builtin_names() -> list[str]:
+    """Every built-in name: the examples, then the catalogue entries they do not shadow."""
+    return sorted(set(example_names()) | set(_catalogue_names()))
+
+
+def catalogue_variants() -> list[Variant]:
+    """What ``classify`` compares with: the catalogue, and the examples it does not name."""
+    from .taxonomy.catalogue import load_catalogue
+
+    entries = [e.variant for e in load_catalogue()]
+    taken = {v.name for v in entries}
+    return entries + [v for v in load_examples() if v.name not in taken]
+
+
 def resolve_ref(ref: str) -> Variant:
-    """A variant from a REF: an existing file, else a built-in example name."""
+    """A variant from a REF: an existing file, else a built-in example name, else a
+    catalogue name or alias (an example of the same name shadows the catalogue entry)."""
     path = Path(ref)
     if path.is_file():
         return load_variant(path)
     if ref in example_names():
         return load_example(ref)
+    from .taxonomy.catalogue import entry_for
+
+    try:
+        return entry_for(ref).variant
+    except UnknownNameError:
+        pass
     if ".py:" in ref:
         raise ReferenceError_(f"PyTorch references such as {ref!r} are not supported yet",
                               hint="write the variant as a .attn file (docs/reference/variant-files.md)")
     if any(sep in ref for sep in "/\\") or ref.endswith(".attn"):
         raise ReferenceError_(f"no such file: {ref}", hint="check the path; built-in names are listed by "
                               "`anatomy list`")
-    raise ReferenceError_(f"{ref!r} is neither a file nor a built-in example",
-                          hint=did_you_mean(ref, example_names()) + "; pass a .attn file or a name from "
+    raise ReferenceError_(f"{ref!r} is neither a file nor a built-in name",
+                          hint=did_you_mean(ref, builtin_names()) + "; pass a .attn file or a name from "
                           "`anatomy list`")
 
 
@@ -360,7 +387,7 @@ def cmd_classify(args: argparse.Namespace) -> int:
     from .relate import classify
 
     v = resolve_ref(args.ref)
-    rec = classify(v, load_examples(), budget=_budget(args), seeds=args.seeds, examples=args.examples,
+    rec = classify(v, catalogue_variants(), budget=_budget(args), seeds=args.seeds, examples=args.examples,
                    seed=args.seed, bound=args.bound)
     if args.json:
         _emit_json(rec)
@@ -446,7 +473,13 @@ def _budget_options(s: argparse.ArgumentParser) -> None:
 
 
 def cmd_list(args: argparse.Namespace) -> int:
-    rows = [{"name": v.name, "title": v.title} for v in load_examples()]
+    from .taxonomy.catalogue import load_catalogue
+
+    rows = [{"name": v.name, "title": v.title, "source": "example"} for v in load_examples()]
+    shadowed = {r["name"] for r in rows}
+    rows += [{"name": e.variant.name, "title": e.variant.title, "source": "catalogue"} for e in load_catalogue()
+             if e.variant.name not in shadowed]
+    rows.sort(key=lambda r: r["name"])
     if args.json:
         _emit_json(rows)
     else:

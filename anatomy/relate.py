@@ -39,6 +39,7 @@ from .egraph.engine import Budget, Engine, join, partition
 from .errors import InternalError, OracleConflict
 from .family.approx import approximated_by
 from .family.relation import family_relation
+from .family.search import plausible
 from .ir.syntax.printer import print_with_lets
 from .ir.traverse import size_symbols
 from .ir.variant import Variant
@@ -59,7 +60,9 @@ def check(a: Variant, b: Variant, *, budget: Budget = Budget(), seeds: int = 3, 
                                  "smt": None, "numeric": None, "field": None},
                     "counterexample": None, "reason": ""}
     why = signature_mismatch(a.term, b.term)
-    if why is not None and a.term.type != b.term.type:
+    shapes = {x.name: set(x.shape) for x in a.inputs}
+    if why is not None and (a.term.type != b.term.type
+                            or any(x.name in shapes and shapes[x.name] != set(x.shape) for x in b.inputs)):
         record.update(relation="distinct", reason=why)
         return record
     if why is not None:  # a parameter name with different axes on each side: only families compare
@@ -191,23 +194,34 @@ def classify(v: Variant, catalogue: Sequence[Variant], *, budget: Budget = Budge
     """Where ``v`` sits among ``catalogue``: its ≡ class, its ≅ class, the variants it
     specialises and generalises (nearest first: one that lies between ``v`` and another is
     kept, the other dropped), and those that approximate it (⊑≈), each with its evidence
-    (JSON schema in docs/reference/cli.md). Variants with another output type are skipped."""
+    (JSON schema in docs/reference/cli.md). Variants with another output type are skipped.
+
+    Cheap filters choose what to check in full: one e-graph holds ``v`` and every comparable
+    variant (a join is a candidate for ≡), and the numeric screen of the witness search
+    (a passing proposal either way is a candidate for ≅ or ⊑). Each candidate then gets the
+    full :func:`check`, whose verdict is the answer."""
     record: dict = {"name": v.name, "equivalent": [], "reparam_equivalent": [], "specializes": [],
                     "generalizes": [], "approximated_by": [], "unknown": [], "compared": 0, "evidence": {}}
-    for other in sorted(catalogue, key=lambda x: x.name):
-        if other.name == v.name or not _comparable(v, other):
-            continue
-        record["compared"] += 1
-        rec = check(v, other, budget=budget, seeds=seeds, examples=examples, seed=seed, bound=bound)
-        rel = rec["relation"]
-        if rel in _LISTS:
-            record[_LISTS[rel]].append(other.name)
-            record["evidence"][other.name] = {k: rec[k] for k in ("relation", "conditions", "reason", "strict", "also")
-                                              if k in rec}
-        elif rel == "unknown":
-            record["unknown"].append(other.name)
-        approx = rec.get("approximation") or approximated_by(v.term, other.term)
-        if approx and approximated_by(v.term, other.term):
+    others = [o for o in sorted(catalogue, key=lambda x: x.name) if o.term is not v.term and _comparable(v, o)]
+    record["compared"] = len(others)
+    eng = Engine()
+    mine = eng.add(v.term)
+    handles = [eng.add(o.term) for o in others]
+    eng.run(budget)
+    for other, handle in zip(others, handles):
+        joined = eng.same(mine, handle)
+        family = (v.params or other.params) and (plausible(v.term, other.term) or plausible(other.term, v.term))
+        if joined or family:
+            rec = check(v, other, budget=budget, seeds=seeds, examples=examples, seed=seed, bound=bound)
+            rel = rec["relation"]
+            if rel in _LISTS:
+                record[_LISTS[rel]].append(other.name)
+                record["evidence"][other.name] = {k: rec[k] for k in ("relation", "conditions", "reason", "strict",
+                                                                      "also") if k in rec}
+            elif rel == "unknown":
+                record["unknown"].append(other.name)
+        approx = approximated_by(v.term, other.term)
+        if approx:
             record["approximated_by"].append(other.name)
             record["evidence"].setdefault(other.name, {})["approximation"] = approx
     by_name = {x.name: x for x in catalogue}

@@ -127,14 +127,21 @@ def test_check_family_text_shows_witnesses_and_strictness(capsys):
 
 
 def test_classify_json(capsys):
-    code, out, err = run(capsys, "classify", "luong-general", "--json")
+    code, out, err = run(capsys, "classify", "luong-general-qkv", "--json")
     assert code == 0 and not err
     rec = json.loads(out)
     assert {"name", "equivalent", "reparam_equivalent", "specializes", "generalizes", "approximated_by"} <= set(rec)
-    assert rec["name"] == "luong-general"
-    assert "dot-product" in rec["generalizes"] and "bahdanau-additive" in rec["approximated_by"]
-    assert rec["evidence"]["bahdanau-additive"]["approximation"]["theorem"] == "mlp-score"
-    assert "bahdanau-additive" not in rec["specializes"] + rec["generalizes"] + rec["reparam_equivalent"]
+    assert rec["name"] == "luong-general-qkv"
+    assert "dot-product" in rec["generalizes"] and "bahdanau-qkv" in rec["approximated_by"]
+    assert rec["evidence"]["bahdanau-qkv"]["approximation"]["theorem"] == "mlp-score"
+    assert "bahdanau-qkv" not in rec["specializes"] + rec["generalizes"] + rec["reparam_equivalent"]
+
+
+def test_classify_a_catalogue_entry_by_name(capsys):
+    """Catalogue names resolve; the catalogue's bilinear score is approximated by its additive one."""
+    code, out, _ = run(capsys, "classify", "luong-general", "--json")
+    rec = json.loads(out)
+    assert code == 0 and "bahdanau-additive" in rec["approximated_by"] and rec["compared"] >= 2
 
 
 def test_classify_unknown_reference_exits_2(capsys):

@@ -10,7 +10,7 @@ rows (built from continuous operations only, reading no more than B's score read
 
 Example:
     >>> from anatomy.examples import load_example
-    >>> rec = approximated_by(load_example("luong-general").term, load_example("bahdanau-additive").term)
+    >>> rec = approximated_by(load_example("luong-general-qkv").term, load_example("bahdanau-qkv").term)
     >>> rec["theorem"], rec["width"]
     ('mlp-score', 'a')
 """

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import dataclasses
 import heapq
+import math
 from collections.abc import Mapping, Sequence
 
 import numpy as np
@@ -121,6 +122,32 @@ def _names(t: Term) -> set[str]:
     return {x.name for x in inputs(t) + params(t)}
 
 
+def screened(a: Term, b: Term, *, trials: int = TRIALS):
+    """Witness proposals for A ⊑ B that pass the numeric screen, cheapest first, each as
+    ``(choices, size conditions, B(τ), proposals screened so far)``."""
+    table = choices(a, b)
+    rows = [table[p.name] for p in params(b)]
+    screen = _Screen(a)
+    for tried, idx in enumerate(_combinations(rows), 1):
+        if tried > trials:
+            return
+        picked = tuple(rows[k][i] for k, i in enumerate(idx))
+        conditions = tuple(sorted({c for ch in picked for c in ch.conditions}, key=str))
+        substituted = substitute(b, {ch.param: ch.term for ch in picked})
+        try:
+            if screen.passes(substituted, conditions):
+                yield picked, conditions, substituted, tried
+        except (ArithmeticError, ValueError, FloatingPointError):
+            continue
+
+
+def plausible(a: Term, b: Term, *, trials: int = TRIALS) -> bool:
+    """Whether some witness proposal for A ⊑ B passes the numeric screen (nothing derived)."""
+    if a.type != b.type or not {x.name for x in inputs(b)} <= {x.name for x in inputs(a)}:
+        return False
+    return next(screened(a, b, trials=trials), None) is not None
+
+
 def find_inclusion(a: Term, b: Term, *, budget: Budget = Budget(), seeds: int = 3, examples: int = 10,
                    seed: int = 0, sizes: Mapping[str, int] | None = None, bound: int | None = None,
                    trials: int = TRIALS) -> Inclusion:
@@ -129,22 +156,10 @@ def find_inclusion(a: Term, b: Term, *, budget: Budget = Budget(), seeds: int = 
         return Inclusion(False, (), (), (), (), None, 0, f"the outputs differ: {a.type} and {b.type}")
     if not {x.name for x in inputs(b)} <= {x.name for x in inputs(a)}:
         return Inclusion(None, (), (), (), (), None, 0, "B reads inputs that A does not")
-    table = choices(a, b)
-    rows = [table[p.name] for p in params(b)]
-    screen = _Screen(a)
     tried, derived, note, last = 0, 0, "", None
-    for idx in _combinations(rows):
-        if tried >= trials or derived >= DERIVE:
+    for picked, conditions, substituted, tried in screened(a, b, trials=trials):
+        if derived >= DERIVE:
             break
-        picked = tuple(rows[k][i] for k, i in enumerate(idx))
-        conditions = tuple(sorted({c for ch in picked for c in ch.conditions}, key=str))
-        substituted = substitute(b, {ch.param: ch.term for ch in picked})
-        tried += 1
-        try:
-            if not screen.passes(substituted, conditions):
-                continue
-        except (ArithmeticError, ValueError, FloatingPointError):
-            continue
         derived += 1
         witness = tuple(ch.to_json() for ch in picked)
         joined = join(a, substituted, budget, assume=conditions)
@@ -164,8 +179,11 @@ def find_inclusion(a: Term, b: Term, *, budget: Budget = Budget(), seeds: int = 
         last = last or Inclusion(None, witness, texts, (), joined.prepared_by, ev.to_json(), tried, note, picked)
     if last is not None:
         return dataclasses.replace(last, trials=tried)
-    return Inclusion(None, (), (), (), (), None, tried,
-                     note or f"no witness among {tried} proposals passed the numeric screen")
+    if not note:
+        table = choices(a, b)
+        tried = min(trials, math.prod(len(table[p.name]) for p in params(b)))
+        note = f"no witness among {tried} proposals passed the numeric screen"
+    return Inclusion(None, (), (), (), (), None, tried, note)
 
 
 def conditions_hold_always(conditions: Sequence[str]) -> bool:

@@ -32,7 +32,7 @@ Example:
     ('differ', True)
     >>> compare(load_example("linear-elu-linear").term, load_example("linear-elu-quadratic").term).verdict
     'agree'
-    >>> a = load_example("sliding-window").term
+    >>> a = load_example("sliding-window-3").term
     >>> value_classes(a, a)
     ('normal', 'large', 'tiny', 'ties', 'size-one')
 """
