@@ -263,13 +263,18 @@ def _fold(node: Term) -> Term:
 
 def _one_hot_body(t: Term) -> tuple[Term, Term] | None:
     """``where(c, X, 0)``, or ``where(c, Y, 0) * Z`` in either order as ``(c, Y·Z)``
-    (``Y·Z`` is just ``Z`` when ``Y`` is 1): a sum over a one-hot selection."""
+    (``Y·Z`` is just ``Z`` when ``Y`` is 1), or either inside a sum over an axis that ``c``
+    does not read, ``sum_k(where(c, X, 0)) = where(c, sum_k(X), 0)``: a one-hot selection."""
     if isinstance(t, Where) and t.b == Const(0.0):
         return t.cond, t.a
     if isinstance(t, Binary) and t.op is BinaryOp.MUL:
         for hot, x in ((t.a, t.b), (t.b, t.a)):
             if isinstance(hot, Where) and hot.b == Const(0.0):
                 return hot.cond, (x if hot.a == Const(1.0) else Binary(BinaryOp.MUL, hot.a, x))
+    if isinstance(t, Reduce) and t.op is ReduceOp.SUM:  # a selection inside a sum over another axis
+        found = _one_hot_body(t.x)
+        if found is not None and t.axis not in found[0].axes:
+            return found[0], Reduce(ReduceOp.SUM, found[1], t.axis)
     return None
 
 
@@ -325,3 +330,4 @@ def prepare(term: Term, rules: Iterable[str] | None = None, assume: Iterable = (
 
     out = rewrite_bottom_up(push_renames(term), step)
     return push_renames(out), tuple(sorted(used))
+

@@ -92,7 +92,7 @@ def _scalars(*terms: Term) -> list[Term]:
             if _is_fixed(n) and not n.axes and n.type.dtype is Dtype.REAL and not n.bound \
                     and not (isinstance(n, Const) and n.value in (0.0, 1.0, -1.0, float("inf"), float("-inf"))):
                 found.setdefault(str(n), n)
-    return [found[k] for k in sorted(found)]
+    return [found[k] for k in sorted(found)] + [Const(-1.0)]  # a sign flip is a scale too
 
 
 def _offsets(b: Term, axis: str) -> list[tuple[Index, Index, Term]]:
@@ -122,14 +122,19 @@ def choices(a: Term, b: Term) -> dict[str, list[Choice]]:
         for q in a_params:
             for m in _maps(q.shape, dst):
                 placed = _place(q, m, dst)
+                # a proposal that keeps the parameter's name and axis names is tried first
+                off = (q.name != p.name) + any(k != v.name for k, v in m.items())
                 if len(q.shape) == len(dst):
                     back = p.rename({v.name: k for k, v in m.items()})
-                    add(placed, "param-rename", 0 if q.name == p.name else 1, inverse=[(q.name, back, ())])
+                    add(placed, "param-rename", off, inverse=[(q.name, back, ())])
                     for c in scalars:
-                        add(_place(q * c, m, dst), "absorb-scale", 2, inverse=[(q.name, back / c, ())])
-                        add(_place(q / c, m, dst), "absorb-scale", 2, inverse=[(q.name, back * c, ())])
+                        add(_place(q * c, m, dst), "absorb-scale", 2 + off, inverse=[(q.name, back / c, ())])
+                        add(_place(q / c, m, dst), "absorb-scale", 2 + off, inverse=[(q.name, back * c, ())])
                 else:
-                    add(placed, "share-axis", 1)
+                    add(placed, "share-axis", 1 + off)
+                    for t in dst:  # only the first slot of a missing axis: the others switched off
+                        if t.name not in {v.name for v in m.values()}:
+                            add(Where(Index(t).eq(Const(0.0)), placed, Const(0.0)), "zero-param", 2 + off)
         for c in constants:
             for m in _maps(c.type.axes, dst):
                 add(_place(c, m, dst), "fix-constant", 2)
@@ -146,7 +151,7 @@ def choices(a: Term, b: Term) -> dict[str, list[Choice]]:
                             add(_place(moved, m, dst), "fix-relative", 2)
         add(broadcast(Const(0.0), dst), "zero-param", 3)
         _factor(a_params, dst, add, p)
-        _embed(a_params, dst, add, scalars)
+        _embed(a_params, dst, add, scalars, fresh=p.name not in {q.name for q in a_params})
         _stack_and_slice(a_params, dst, add, p)
         unique = {}
         for ch in sorted(found, key=lambda c: (c.cost, str(c.term), c.rule)):
@@ -161,28 +166,35 @@ def _one_hot(a: Axis, b: Axis) -> Term:
 
 def _factor(a_params: list[Param], dst: tuple[Axis, ...], add, p: Param) -> None:
     for q1, q2 in itertools.permutations(a_params, 2):
-        shared = [x for x in q1.shape if x in q2.shape]
-        if len(shared) != 1 or len(q1.shape) != 2 or len(q2.shape) != 2:
+        if len(q1.shape) != 2 or len(q2.shape) != 2:
             continue
-        k = shared[0]
-        prod = Reduce(ReduceOp.SUM, q1 * q2, k.name)
-        if len(prod.type.axes) != len(dst):
-            continue
-        d = next(x for x in q1.shape if x != k)
-        for m in _maps(prod.type.axes, dst):
-            back = p.rename({v.name: n for n, v in m.items()})  # P read as W[d, f]
-            # onto when size(d) <= size(k): q1 embeds d into k, q2 carries P (merge-linear-full)
-            inverse = [(q1.name, _one_hot(k, d), (SizeCondition(d.size, k.size),)),
-                       (q2.name, Reduce(ReduceOp.SUM, back * _one_hot(k, d), d.name), (SizeCondition(d.size, k.size),))]
-            add(_place(prod, m, dst), "merge-linear", 2, inverse=inverse)
+        for k in (x for x in q1.shape if x in q2.shape):
+            d = next(x for x in q1.shape if x != k)
+            f = next(x for x in q2.shape if x != k)
+            if f.name == d.name:  # the same axis name on both: read q2's along a fresh one
+                taken = {x.name for x in (*q1.shape, *q2.shape, *dst)}
+                fresh = next(f"{f.name}{n}" for n in itertools.count(2) if f"{f.name}{n}" not in taken)
+                q2r, f = q2.rename({f.name: fresh}), Axis(fresh, f.size)
+            else:
+                q2r = q2
+            prod = Reduce(ReduceOp.SUM, q1 * q2r, k.name)
+            for m in _maps(prod.type.axes, dst):
+                back = p.rename({v.name: n for n, v in m.items()})  # P read as W[d, f]
+                # onto when size(d) <= size(k): q1 embeds d into k, q2 carries P (merge-linear-full)
+                cond = (SizeCondition(d.size, k.size),)
+                carried = Reduce(ReduceOp.SUM, back * _one_hot(k, d), d.name)
+                if q2r is not q2:
+                    carried = carried.rename({f.name: next(x.name for x in q2.shape if x != k)})
+                inverse = [(q1.name, _one_hot(k, d), cond), (q2.name, carried, cond)]
+                add(_place(prod, m, dst), "merge-linear", 2, inverse=inverse)
 
 
-def _embed(a_params: list[Param], dst: tuple[Axis, ...], add, scalars: list[Term]) -> None:
+def _embed(a_params: list[Param], dst: tuple[Axis, ...], add, scalars: list[Term], fresh: bool) -> None:
     if len(dst) != 2:
         return
     if dst[0].size == dst[1].size:  # the identity map (scaled) is a fixed value of a square parameter
         eye = _one_hot(dst[0], dst[1])
-        add(eye, "fix-constant", 3)
+        add(eye, "fix-constant", 1 if fresh else 3)  # first choice for a map A does not have
         for c in scalars:
             add(Where(eye.cond, c, Const(0.0)), "fix-constant", 3)
             add(Where(eye.cond, Const(1.0) / c, Const(0.0)), "fix-constant", 3)

@@ -143,7 +143,8 @@ def screened(a: Term, b: Term, *, trials: int = TRIALS):
 
 def plausible(a: Term, b: Term, *, trials: int = TRIALS) -> bool:
     """Whether some witness proposal for A ⊑ B passes the numeric screen (nothing derived)."""
-    if a.type != b.type or not {x.name for x in inputs(b)} <= {x.name for x in inputs(a)}:
+    shapes = {x.name: set(x.shape) for x in inputs(a)}
+    if a.type != b.type or any(shapes.get(x.name) != set(x.shape) for x in inputs(b)):
         return False
     return next(screened(a, b, trials=trials), None) is not None
 
@@ -156,6 +157,9 @@ def find_inclusion(a: Term, b: Term, *, budget: Budget = Budget(), seeds: int = 
         return Inclusion(False, (), (), (), (), None, 0, f"the outputs differ: {a.type} and {b.type}")
     if not {x.name for x in inputs(b)} <= {x.name for x in inputs(a)}:
         return Inclusion(None, (), (), (), (), None, 0, "B reads inputs that A does not")
+    shapes = {x.name: set(x.shape) for x in inputs(a)}
+    if any(shapes[x.name] != set(x.shape) for x in inputs(b)):
+        return Inclusion(False, (), (), (), (), None, 0, "an input is declared with different axes on each side")
     tried, derived, note, last = 0, 0, "", None
     for picked, conditions, substituted, tried in screened(a, b, trials=trials):
         if derived >= DERIVE:

@@ -34,7 +34,12 @@ from ..ir.traverse import inputs, params
 from . import evaluate, random_values
 
 RELATIVE = 1e-9
-"""A singular value counts when it exceeds this times the largest."""
+"""A singular value counts when it exceeds this times the largest…"""
+
+NOISE = 1e-10
+"""… and this times the size of the outputs (their root-sum-square, at least 1): a
+Jacobian that is zero analytically comes out of float64 as rounding noise, whose singular
+values must not count (a key bias under softmax has dimension 0, not full rank)."""
 
 CLEAR_GAP = 1e4
 """A cut is clear when the singular values on either side differ by at least this factor."""
@@ -98,7 +103,8 @@ def family_rank(term: Term, *, sizes: Mapping[str, int], seed: int = 0, draws: i
         s = np.linalg.svd(jac.detach().numpy(), compute_uv=False)
         s = s[np.isfinite(s)]
         top = s[0] if s.size else 0.0
-        rank = int(np.sum(s > top * RELATIVE)) if top > 0 else 0
+        floor = max(top * RELATIVE, NOISE * max(1.0, float(torch.linalg.vector_norm(outputs(theta)))))
+        rank = int(np.sum(s > floor))
         above = float(s[rank - 1]) if rank else 0.0
         below = float(s[rank]) if rank < s.size else 0.0
         if rank > best[0]:
