@@ -322,7 +322,7 @@ def render_check(rec: dict) -> str:
         lines.append(f"  {rec['not_included']['claim']}: {rec['not_included']['reason']}")
     if rec.get("approximation"):
         ap = rec["approximation"]
-        lines.append(f"  approximation (⊑≈, not an identity): {ap['reason']} [{ap['source']}]")
+        lines.append(f"  approximation ({ap['claim']}, not an identity): {ap['reason']} [{ap['source']}]")
     if rec["counterexample"]:
         lines.append("  " + _counterexample_text(rec["counterexample"]))
     return "\n".join(lines)
@@ -386,6 +386,10 @@ def render_classify(rec: dict) -> str:
 def cmd_classify(args: argparse.Namespace) -> int:
     from .relate import classify
 
+    if args.seeds < 1 or args.examples < 0 or args.bound < 1 or args.seed < 0:
+        raise UsageError(expected("--seeds and --bound of at least 1, --examples and --seed of at least 0",
+                                  f"--seeds {args.seeds}, --bound {args.bound}, --examples {args.examples}, "
+                                  f"--seed {args.seed}"))
     v = resolve_ref(args.ref)
     rec = classify(v, catalogue_variants(), budget=_budget(args), seeds=args.seeds, examples=args.examples,
                    seed=args.seed, bound=args.bound)

@@ -92,6 +92,9 @@ def check(a: Variant, b: Variant, *, budget: Budget = Budget(), seeds: int = 3, 
     elif evidence.smt.verdict == "proved":
         record.update(reason=f"z3 proved it at every size up to {evidence.smt.bound}, and no oracle found a "
                              f"difference, but the e-graph ({joined.run.stop}) did not derive it for all sizes")
+        if a.params or b.params:
+            return _family(a, b, record, budget=budget, seeds=seeds, examples=examples, seed=seed, sizes=sizes,
+                           bound=bound)
     else:
         record.update(reason=f"the e-graph stopped ({joined.run.stop}) without joining them, no oracle found a "
                              f"difference, and z3 did not settle it ({evidence.smt.reason})")
@@ -116,11 +119,20 @@ def _family(a: Variant, b: Variant, exact: dict, **kw) -> dict:
                            "exact": {"relation": exact["relation"], "reason": exact["reason"],
                                      "counterexample": exact["counterexample"]}},
               "strict": fam["strict"], "also": fam["also"], "counterexample": None,
-              "approximation": approximated_by(a.term, b.term) or approximated_by(b.term, a.term)}
+              "approximation": _approximation(a, b)}
     if "not_included" in fam:
         record["not_included"] = fam["not_included"]
     record["reason"] = _family_reason(fam, exact)
     return record
+
+
+def _approximation(a: Variant, b: Variant) -> dict | None:
+    """The ⊑≈ record either way round, saying which side is approximated."""
+    for left, right, claim in ((a, b, "left ⊑≈ right"), (b, a, "right ⊑≈ left")):
+        found = approximated_by(left.term, right.term)
+        if found:
+            return {"claim": claim, **found}
+    return None
 
 
 def _family_reason(fam: dict, exact: dict) -> str:
@@ -131,9 +143,8 @@ def _family_reason(fam: dict, exact: dict) -> str:
     if rel in ("specializes", "generalizes"):
         shown = fwd if rel == "specializes" else bwd
         return f"{shown['claim']}: {shown['reason']}"
-    tail = f"; {fam['not_included']['claim']} ({fam['not_included']['reason']})" if "not_included" in fam else ""
     return (f"not equivalent ({exact['reason']}); no family witness either way (left ⊑ right: {fwd['reason']}; "
-            f"right ⊑ left: {bwd['reason']}){tail}")
+            f"right ⊑ left: {bwd['reason']})")
 
 
 def _counterexample(evidence) -> dict:
@@ -202,7 +213,8 @@ def classify(v: Variant, catalogue: Sequence[Variant], *, budget: Budget = Budge
     full :func:`check`, whose verdict is the answer."""
     record: dict = {"name": v.name, "equivalent": [], "reparam_equivalent": [], "specializes": [],
                     "generalizes": [], "approximated_by": [], "unknown": [], "compared": 0, "evidence": {}}
-    others = [o for o in sorted(catalogue, key=lambda x: x.name) if o.term is not v.term and _comparable(v, o)]
+    others = [o for o in sorted(catalogue, key=lambda x: x.name)
+              if not (o.name == v.name and o.term is v.term) and _comparable(v, o)]
     record["compared"] = len(others)
     eng = Engine()
     mine = eng.add(v.term)
