@@ -51,12 +51,18 @@ def catalogue_variants() -> list[Variant]:
     return entries + [v for v in load_examples() if v.name not in taken]
 
 
-def resolve_ref(ref: str) -> Variant:
-    """A variant from a REF: an existing file, else a built-in example name, else a
+def resolve_ref(ref: str, args: argparse.Namespace | None = None) -> Variant:
+    """A variant from a REF: ``path/file.py:NAME`` (PyTorch code, traced; ``--init`` and
+    ``--shape`` from ``args``), an existing file, else a built-in example name, else a
     catalogue name or alias (an example of the same name shadows the catalogue entry)."""
     path = Path(ref)
     if path.is_file():
         return load_variant(path)
+    if ".py:" in ref:
+        from .runtime.ingest import load_python
+
+        return load_python(ref, init=parse_init(getattr(args, "init", None) or []),
+                           shapes=parse_shapes(getattr(args, "shape", None) or []))
     if ref in example_names():
         return load_example(ref)
     from .taxonomy.catalogue import entry_for
@@ -65,15 +71,47 @@ def resolve_ref(ref: str) -> Variant:
         return entry_for(ref).variant
     except UnknownNameError:
         pass
-    if ".py:" in ref:
-        raise ReferenceError_(f"PyTorch references such as {ref!r} are not supported yet",
-                              hint="write the variant as a .attn file (docs/reference/variant-files.md)")
     if any(sep in ref for sep in "/\\") or ref.endswith(".attn"):
         raise ReferenceError_(f"no such file: {ref}", hint="check the path; built-in names are listed by "
                               "`anatomy list`")
     raise ReferenceError_(f"{ref!r} is neither a file nor a built-in name",
                           hint=did_you_mean(ref, builtin_names()) + "; pass a .attn file or a name from "
                           "`anatomy list`")
+
+
+def parse_init(items: Sequence[str]) -> dict[str, str]:
+    """``--init key=value,key=value`` (repeatable) as a dict of strings."""
+    out: dict[str, str] = {}
+    for item in items:
+        for pair in filter(None, (p.strip() for p in item.split(","))):
+            key, sep, value = pair.partition("=")
+            if not sep or not key.strip():
+                raise UsageError(expected("--init KEY=VALUE", repr(pair)), hint="e.g. --init d_model=8,n_heads=2")
+            out[key.strip()] = value.strip()
+    return out
+
+
+def parse_shapes(items: Sequence[str]) -> dict[str, tuple[int, ...]]:
+    """``--shape name=AxB[xC…]`` (repeatable) as argument name -> shape."""
+    out: dict[str, tuple[int, ...]] = {}
+    for item in items:
+        name, sep, dims = item.partition("=")
+        try:
+            shape = tuple(int(d) for d in dims.lower().split("x"))
+        except ValueError:
+            shape = ()
+        if not sep or not name.strip() or not shape or min(shape) < 1:
+            raise UsageError(expected("--shape NAME=AxB[xC...] with positive sizes", repr(item)),
+                             hint="e.g. --shape q=2x4x6x8 (batch, heads, tokens, features)")
+        out[name.strip()] = shape
+    return out
+
+
+def _ingest_options(s: argparse.ArgumentParser) -> None:
+    s.add_argument("--init", action="append", default=[], metavar="KEY=VALUE[,...]",
+                   help="constructor arguments for an nn.Module REF (file.py:Class)")
+    s.add_argument("--shape", action="append", default=[], metavar="NAME=AxB[xC...]",
+                   help="the shape of a tensor argument of a PyTorch REF (repeatable)")
 
 
 # -- show -----------------------------------------------------------------------------
@@ -131,7 +169,7 @@ def render_show(rec: dict, v: Variant) -> str:
 
 
 def cmd_show(args: argparse.Namespace) -> int:
-    variants = [resolve_ref(r) for r in args.refs] if args.refs else load_examples()
+    variants = [resolve_ref(r, args) for r in args.refs] if args.refs else load_examples()
     records = [variant_record(v) for v in variants]
     if args.json:
         _emit_json(records[0] if len(records) == 1 and args.refs else records)
@@ -161,7 +199,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
     if args.backend == "numpy" and args.dtype not in (None, "float64"):
         raise UsageError(f"--dtype {args.dtype} needs --backend torch",
                          hint="the numpy backend is the float64 reference; add --backend torch")
-    v = resolve_ref(args.ref)
+    v = resolve_ref(args.ref, args)
     given = parse_sizes(args.size)
     known = set(default_sizes(v.term))
     unknown = sorted(set(given) - known)
@@ -348,7 +386,7 @@ def cmd_check(args: argparse.Namespace) -> int:
 
     if args.seeds < 1:
         raise UsageError(expected("--seeds of at least 1", str(args.seeds)))
-    a, b = resolve_ref(args.a), resolve_ref(args.b)
+    a, b = resolve_ref(args.a, args), resolve_ref(args.b, args)
     if args.examples < 0 or args.bound < 1:
         raise UsageError(expected("--examples of at least 0 and --bound of at least 1",
                                   f"{args.examples} and {args.bound}"))
@@ -390,7 +428,7 @@ def cmd_classify(args: argparse.Namespace) -> int:
         raise UsageError(expected("--seeds and --bound of at least 1, --examples and --seed of at least 0",
                                   f"--seeds {args.seeds}, --bound {args.bound}, --examples {args.examples}, "
                                   f"--seed {args.seed}"))
-    v = resolve_ref(args.ref)
+    v = resolve_ref(args.ref, args)
     rec = classify(v, catalogue_variants(), budget=_budget(args), seeds=args.seeds, examples=args.examples,
                    seed=args.seed, bound=args.bound)
     if args.json:
@@ -517,23 +555,25 @@ def build_parser() -> argparse.ArgumentParser:
     s.set_defaults(fn=cmd_list)
 
     s = sub.add_parser("show", help="print a variant's definition, normal form and type")
-    s.add_argument("refs", nargs="*", metavar="REF", help="a .attn file or a built-in name (default: all examples)")
+    s.add_argument("refs", nargs="*", metavar="REF", help="a .attn file, a built-in name or file.py:NAME (default: all examples)")
     s.add_argument("--json", action="store_true", help="print JSON (schema: docs/reference/cli.md)")
+    _ingest_options(s)
     s.set_defaults(fn=cmd_show)
 
     s = sub.add_parser("eval", help="evaluate a variant on random inputs")
-    s.add_argument("ref", metavar="REF", help="a .attn file or a built-in name")
+    s.add_argument("ref", metavar="REF", help="a .attn file, a built-in name or file.py:NAME")
     s.add_argument("--size", action="append", default=[], metavar="NAME=N",
                    help="bind a size symbol (repeatable, or comma-separated); others get small defaults")
     s.add_argument("--seed", type=int, default=0, help="seed for the random inputs (default 0)")
     s.add_argument("--backend", default="numpy", help="numpy (float64 reference, default) or torch")
     s.add_argument("--dtype", default=None, help="float dtype for torch (float64, float32, bfloat16…)")
     s.add_argument("--json", action="store_true", help="print JSON (schema: docs/reference/cli.md)")
+    _ingest_options(s)
     s.set_defaults(fn=cmd_eval)
 
     s = sub.add_parser("check", help="how two variants relate (≡, ≅, ⊑): e-graph rules, witnesses, z3, float64 and finite-field evidence")
-    s.add_argument("a", metavar="A", help="a .attn file or a built-in name")
-    s.add_argument("b", metavar="B", help="a .attn file or a built-in name")
+    s.add_argument("a", metavar="A", help="a .attn file, a built-in name or file.py:NAME")
+    s.add_argument("b", metavar="B", help="a .attn file, a built-in name or file.py:NAME")
     s.add_argument("--size", action="append", default=[], metavar="NAME=N",
                    help="fix a size symbol in the random test (repeatable)")
     s.add_argument("--seeds", type=int, default=3, help="random inputs per size assignment (default 3)")
@@ -541,15 +581,17 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--bound", type=int, default=2, help="z3 checks every size from 1 to this (default 2)")
     s.add_argument("--seed", type=int, default=0, help="seed of the hypothesis and finite-field draws (default 0)")
     _budget_options(s)
+    _ingest_options(s)
     s.set_defaults(fn=cmd_check)
 
     s = sub.add_parser("classify", help="where a variant sits among the built-in ones: ≡, ≅, ⊑, ⊒ and ⊑≈, with evidence")
-    s.add_argument("ref", metavar="REF", help="a .attn file or a built-in name")
+    s.add_argument("ref", metavar="REF", help="a .attn file, a built-in name or file.py:NAME")
     s.add_argument("--seeds", type=int, default=2, help="random inputs per size assignment (default 2)")
     s.add_argument("--examples", type=int, default=0, help="hypothesis-drawn float64 cases per relation (default 0)")
     s.add_argument("--bound", type=int, default=2, help="z3 checks every size from 1 to this (default 2)")
     s.add_argument("--seed", type=int, default=0, help="seed of the hypothesis and finite-field draws (default 0)")
     _budget_options(s)
+    _ingest_options(s)
     s.set_defaults(fn=cmd_classify)
 
     s = sub.add_parser("rules", help="the rule tables: `anatomy rules verify`")
@@ -565,12 +607,12 @@ def build_parser() -> argparse.ArgumentParser:
     r.set_defaults(fn=cmd_rules_verify)
 
     s = sub.add_parser("classes", help="partition variants into equivalence classes")
-    s.add_argument("refs", nargs="*", metavar="REF", help="a .attn file or a built-in name (default: all examples)")
+    s.add_argument("refs", nargs="*", metavar="REF", help="a .attn file, a built-in name or file.py:NAME (default: all examples)")
     _budget_options(s)
     s.set_defaults(fn=cmd_classes)
 
     s = sub.add_parser("optimize", help="the cheapest equivalent form of a variant, with its cost")
-    s.add_argument("ref", metavar="REF", help="a .attn file or a built-in name")
+    s.add_argument("ref", metavar="REF", help="a .attn file, a built-in name or file.py:NAME")
     s.add_argument("--size", action="append", default=[], metavar="NAME=N",
                    help="sizes for the cost model (default: 4096 for n, m, …; 64 for the rest)")
     _budget_options(s)

@@ -52,9 +52,42 @@ def _run(run) -> dict:
     return {"stop": run.stop, "iterations": run.iterations, "e_nodes": run.nodes}
 
 
+def align(a: Variant, b: Variant) -> Variant:
+    """``b`` with its output axes and the declared axes of the inputs it shares with ``a``
+    renamed to ``a``'s, position by position, where the sizes agree: variants written (or
+    traced) with other axis names then compare as the functions they are. Only names move;
+    a size that differs is left for the comparison to report."""
+    from .ir.term import Input, Rename
+    from .ir.traverse import substitute
+
+    term = b.term
+    mine = {x.name: x for x in a.inputs}
+    swaps = {}
+    for leaf in b.inputs:
+        other = mine.get(leaf.name)
+        if other is None or other.shape == leaf.shape or len(other.shape) != len(leaf.shape):
+            continue
+        if any(x.size != y.size for x, y in zip(other.shape, leaf.shape)):
+            continue
+        back = tuple((x.name, y.name) for x, y in zip(other.shape, leaf.shape) if x.name != y.name)
+        swaps[leaf] = Rename(Input(leaf.name, other.shape), back) if back else Input(leaf.name, other.shape)
+    if swaps:
+        term = substitute(term, swaps)
+    if len(a.out_axes) == len(b.out_axes) and b.out_axes != a.out_axes:
+        sizes_a, sizes_b = a.term.type.sizes, term.type.sizes
+        if all(sizes_a[x] == sizes_b[y] for x, y in zip(a.out_axes, b.out_axes)) \
+                and not (set(a.out_axes) & set(term.bound) - set(b.out_axes)):
+            term = term.rename(dict(zip(b.out_axes, a.out_axes)))
+    if term is b.term:
+        return b
+    return Variant.from_term(b.name, term, out_axes=a.out_axes if len(a.out_axes) == len(b.out_axes) else b.out_axes,
+                             title=b.title, citation=b.citation, notes=b.notes)
+
+
 def check(a: Variant, b: Variant, *, budget: Budget = Budget(), seeds: int = 3, examples: int = 20, seed: int = 0,
           sizes: Mapping[str, int] | None = None, bound: int = BOUND) -> dict:
     """The relation between two variants, with its evidence (JSON schema in docs/reference/cli.md)."""
+    b = align(a, b)
     record: dict = {"left": a.name, "right": b.name, "relation": "unknown", "conditions": [],
                     "evidence": {"rules": [], "prepared_by": [], "egraph": None, "verdict": None, "reason": None,
                                  "smt": None, "numeric": None, "field": None},

@@ -31,6 +31,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 
 from ..egraph.engine import Budget, join
+from ..errors import AnatomyError
 from ..ir.size import SizeCondition
 from ..ir.term import Term
 from ..ir.traverse import inputs, params, substitute
@@ -133,7 +134,10 @@ def screened(a: Term, b: Term, *, trials: int = TRIALS):
             return
         picked = tuple(rows[k][i] for k, i in enumerate(idx))
         conditions = tuple(sorted({c for ch in picked for c in ch.conditions}, key=str))
-        substituted = substitute(b, {ch.param: ch.term for ch in picked})
+        try:
+            substituted = substitute(b, {ch.param: ch.term for ch in picked})
+        except AnatomyError:  # the proposal's axis names clash with B's (one name, two sizes)
+            continue
         try:
             if screen.passes(substituted, conditions):
                 yield picked, conditions, substituted, tried

@@ -234,10 +234,11 @@ class _Query:
 
     def _symbols(self, sc: Z3Scalars, case: dict[str, int]) -> tuple[dict, dict]:
         """One z3 variable per entry of every leaf: the arrays, and (name, index) -> variable."""
-        lengths = {**check_sizes(self.la, case)[1], **check_sizes(self.lb, case)[1]}
+        check_sizes(self.la, case), check_sizes(self.lb, case)  # every size bound, positive
         values, variables = {}, {}
         for name, leaf in self.leaves.items():
-            shape = tuple(lengths[ax.name] for ax in leaf.shape)
+            # from the leaf's own sizes: the two terms may give one axis name two sizes
+            shape = tuple(ax.size.evaluate(case) for ax in leaf.shape)
             arr = np.empty(shape, dtype=object)
             for idx in np.ndindex(*shape):
                 arr[idx] = variables[(name, idx)] = sc.variable(f"{name}[{','.join(map(str, idx))}]")
