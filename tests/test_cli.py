@@ -72,7 +72,10 @@ BAD_CALLS = [
     ("bad-size", ["eval", "dot-product", "--size", "n=0"], "--size NAME=POSITIVE_INT"),
     ("unknown-size", ["eval", "dot-product", "--size", "q=3"], "has no size symbol 'q'"),
     ("bad-backend", ["eval", "dot-product", "--backend", "jax"], "backend"),
-    ("pytorch-ref", ["show", "model.py:Attention"], "not supported yet"),
+    ("pytorch-missing-file", ["show", "model.py:Attention"], "no such file: model.py"),
+    ("pytorch-missing-name", ["show", "examples/pytorch/matmul_attention.py:atention"], "did you mean"),
+    ("pytorch-bad-shape", ["show", "examples/pytorch/matmul_attention.py:attention", "--shape", "q=2xx"], "--shape NAME=AxB"),
+    ("pytorch-bad-init", ["show", "examples/pytorch/matmul_attention.py:attention", "--init", "oops"], "--init KEY=VALUE"),
 ]
 
 
