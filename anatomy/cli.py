@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import time
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -438,6 +439,62 @@ def cmd_classify(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _progress(enabled: bool):
+    """A progress line on stderr (a terminal only), or nothing."""
+    if not enabled:
+        return None
+    last = {"stage": None}
+
+    def tick(stage: str, done: int, total: int) -> None:
+        end = "\n" if done + 1 >= total else ""
+        if stage != last["stage"] or done % max(1, total // 50) == 0 or end:
+            bar = "#" * int(30 * (done + 1) / max(total, 1))
+            print(f"\r{stage:<14} [{bar:<30}] {done + 1}/{total}", end=end, file=sys.stderr, flush=True)
+            last["stage"] = stage
+    return tick
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from .reports import write_report
+    from .taxonomy.build import build_taxonomy
+    from .taxonomy.explore import CORE, explore
+
+    progress = _progress(sys.stderr.isatty() and not args.quiet)
+    start = time.perf_counter()
+    record = build_taxonomy(derivations=not args.no_derivations, progress=progress)
+    if args.explore:
+        found = explore(restrict=CORE, progress=progress)
+        record["exploration"] = {k: v for k, v in found.items() if k != "class_list"}
+    paths = write_report(record, args.out)
+    rel = {}
+    for r in record["relations"]:
+        rel[r["relation"]] = rel.get(r["relation"], 0) + 1
+    print(f"{record['run']['variants']} variants, {len(record['classes'])} ≡ classes, "
+          f"{len(record['reparam_classes'])} ≅ classes, relations {dict(sorted(rel.items()))}, "
+          f"{len(record['approximations'])} ⊑≈, {len(record['derivations'])} derivations, "
+          f"{time.perf_counter() - start:.1f} s")
+    for path in paths:
+        print(f"wrote {path}")
+    return EXIT_OK
+
+
+def cmd_explore(args: argparse.Namespace) -> int:
+    from .taxonomy.explore import CORE, explore
+
+    found = explore(restrict=None if args.full else CORE, progress=_progress(sys.stderr.isatty()))
+    if args.json:
+        _emit_json(found)
+        return EXIT_OK
+    print(f"space: {found['size']} points ({' x '.join(str(len(v)) for v in found['space'].values())}); "
+          f"{found['points']} well-typed, {found['ill_typed']} ill-typed")
+    print(f"classes: {found['classes']} (≡ by float64 fingerprint and e-graph join; {found['unjoined']} "
+          f"numerically equal points the e-graph did not join within its budget)")
+    print(f"literature variants found: {', '.join(found['literature']) or '—'}")
+    print(f"new classes: {len(found['new'])}")
+    print(f"time {found['seconds']} s, peak memory {found['peak_mb']} MiB")
+    return EXIT_OK
+
+
 def cmd_classes(args: argparse.Namespace) -> int:
     from .relate import classes
 
@@ -593,6 +650,18 @@ def build_parser() -> argparse.ArgumentParser:
     _budget_options(s)
     _ingest_options(s)
     s.set_defaults(fn=cmd_classify)
+
+    s = sub.add_parser("report", help="the taxonomy of the built-in catalogue: report.md, index.html, taxonomy.json")
+    s.add_argument("--out", default="anatomy-report", help="the folder to write (default: anatomy-report)")
+    s.add_argument("--explore", action="store_true", help="include the recombination of the core component space")
+    s.add_argument("--no-derivations", action="store_true", help="leave out the seed paper's derivations")
+    s.add_argument("--quiet", action="store_true", help="no progress bar")
+    s.set_defaults(fn=cmd_report)
+
+    s = sub.add_parser("explore", help="recombine the components: every well-typed point, classified")
+    s.add_argument("--full", action="store_true", help="the full product of every option (millions of points)")
+    s.add_argument("--json", action="store_true", help="print JSON (schema: docs/reference/cli.md)")
+    s.set_defaults(fn=cmd_explore)
 
     s = sub.add_parser("rules", help="the rule tables: `anatomy rules verify`")
     rsub = s.add_subparsers(dest="action", required=True, parser_class=_Parser)
