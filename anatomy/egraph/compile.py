@@ -158,6 +158,10 @@ def conditions(rule: Rule, lhs: Term, rhs: Term, v: _Vars) -> list:
             out.append(eq(var("lengths", String)).to(joined))
             if any(node.axis in p.axes for p in node.parts):
                 out.append(axsize(v.axis(node.axis), v.size(str(rule.axis_sizes[node.axis]))))
+        if isinstance(node, Split) and isinstance(node.x, Reduce):
+            # the split's new axes may reuse the name the sum binds (split_{j->x, c}(sum_x …)):
+            # then the sum cannot move outside (split-sum-other)
+            out += [ne(v.axis(a.name)).to(v.axis(node.x.axis)) for a in node.into]
         if isinstance(node, Reduce) and isinstance(node.x, Concat):
             fv = var(f"free_sum_{node.axis}", egglog.Set[String])
             out += [eq(fv).to(free(pattern(node.x, v))), fv.contains(v.axis(node.axis))]

@@ -328,42 +328,7 @@ def prepare(term: Term, rules: Iterable[str] | None = None, assume: Iterable = (
                 return out
         return node
 
-    out = rewrite_bottom_up(push_renames(unshadow(term)), step)
+    out = rewrite_bottom_up(push_renames(term), step)
     return push_renames(out), tuple(sorted(used))
 
-
-def unshadow(term: Term) -> Term:
-    """``term`` with every sum or max whose axis shadows an axis free around it renamed to a
-    fresh one: ``sum_d(A[i, d] * sum_i(B[i, d]))`` becomes ``… sum_i1(B[i1, d])``. Same
-    function; the e-graph's patterns read an axis name as one axis.
-
-    Example:
-        >>> from anatomy.ir.build import axis, tensor
-        >>> i, d = axis("i", "n"), axis("d", "k")
-        >>> a, b = tensor("A", i, d), tensor("B", i, d)
-        >>> str(unshadow((a * b.sum("i")).sum("d")))
-        'sum_d(A[i, d] * sum_i1(B[i1, d]))'
-    """
-    taken = {n for node in postorder(term) for n in node.env}
-    memo: dict[tuple[int, frozenset], Term] = {}
-
-    def go(t: Term, outer: frozenset) -> Term:
-        key = (id(t), outer)
-        if key not in memo:
-            if isinstance(t, Reduce):
-                axis, body = t.axis, t.x
-                if axis in outer:
-                    axis = _fresh(t.axis, taken | outer)
-                    taken.add(axis)
-                    body = push_renames(Rename(t.x, ((t.axis, axis),)))
-                memo[key] = Reduce(t.op, go(body, outer | set(t.axes)), axis)
-            elif isinstance(t, Scan) or not t.children:
-                memo[key] = t
-            else:
-                inner = outer | set(t.axes)
-                kids = tuple(go(c, inner) for c in t.children)
-                memo[key] = t if all(a is b for a, b in zip(kids, t.children)) else t.with_children(kids)
-        return memo[key]
-
-    return go(term, frozenset())
 

@@ -30,8 +30,8 @@ import dataclasses
 import itertools
 
 from ..ir.ops import BinaryOp, Dtype
-from ..ir.size import SizeCondition
-from ..ir.term import Axis, Binary, Const, Dim, Index, Input, Param, Reduce, ReduceOp, Term, Where
+from ..ir.size import Size, SizeCondition
+from ..ir.term import Axis, Binary, Const, Dim, Index, Input, Merge, Param, Reduce, ReduceOp, Split, Term, Where
 from ..ir.traverse import broadcast, params, postorder, rewrite_bottom_up
 
 
@@ -110,6 +110,7 @@ def _offsets(b: Term, axis: str) -> list[tuple[Index, Index, Term]]:
 def choices(a: Term, b: Term) -> dict[str, list[Choice]]:
     """Every proposal for every parameter of ``b``, cheapest first (ties by text)."""
     a_params, constants, scalars = params(a), _fixed_tensors(a), _scalars(a, b)
+    splits = [n.into for n in postorder(b) if isinstance(n, Split) and len(n.into) == 2]
     out: dict[str, list[Choice]] = {}
     for p in params(b):
         dst = p.shape
@@ -150,6 +151,7 @@ def choices(a: Term, b: Term) -> dict[str, list[Choice]]:
                         if m.get(r.name, r).name == r.name:
                             add(_place(moved, m, dst), "fix-relative", 2)
         add(broadcast(Const(0.0), dst), "zero-param", 3)
+        _share_merged(a_params, dst, add, p, splits)
         _factor(a_params, dst, add, p)
         _embed(a_params, dst, add, scalars, fresh=p.name not in {q.name for q in a_params})
         _stack_and_slice(a_params, dst, add, p)
@@ -158,6 +160,45 @@ def choices(a: Term, b: Term) -> dict[str, list[Choice]]:
             unique.setdefault(str(ch.term), ch)
         out[p.name] = list(unique.values())
     return out
+
+
+def _quotient(size, part):
+    """``size / part`` when both are monomials and ``part`` divides ``size``, else None."""
+    if len(size.terms) != 1 or len(part.terms) != 1:
+        return None
+    (mono, c), (pm, pc) = size.terms[0], part.terms[0]
+    rest = list(mono)
+    for sym in pm:
+        if sym not in rest:
+            return None
+        rest.remove(sym)
+    if c % pc or not rest and c // pc == 1:
+        return None
+    return Size.parse("*".join([str(c // pc)] * (c // pc != 1) + rest) or "1")
+
+
+def _share_merged(a_params: list[Param], dst: tuple[Axis, ...], add, p: Param, splits: list) -> None:
+    """A parameter of A shared across heads, for a parameter of B whose axis merges heads
+    and features (``Wk[x, d]`` for ``Wk[x, c]``, c = H*dh): merge_{h,d->c}(Wk + 0·h), with
+    the head and feature names of a split of that axis in B, so that the split undoes it."""
+    for q in a_params:
+        if len(q.shape) != len(dst):
+            continue
+        for c in dst:
+            for u in q.shape:
+                heads = _quotient(c.size, u.size)
+                if heads is None:
+                    continue
+                rest_q = tuple(x for x in q.shape if x is not u)
+                rest_p = tuple(x for x in dst if x is not c)
+                for h, f in sorted({(h, f) for h, f in splits if h.size == heads and f.size == u.size},
+                                   key=lambda hf: (hf[0].name, hf[1].name)):
+                    for m in _maps(rest_q, rest_p):
+                        if {h.name, f.name} & ({v.name for v in m.values()} | {c.name}):
+                            continue
+                        inner = broadcast(q.rename({**{k: v.name for k, v in m.items()}, u.name: f.name}), (h,))
+                        off = (q.name != p.name) + any(k != v.name for k, v in m.items())
+                        add(Merge(inner, (h.name, f.name), c.name), "share-axis", 1 + off)
 
 
 def _one_hot(a: Axis, b: Axis) -> Term:
