@@ -487,8 +487,9 @@ def cmd_explore(args: argparse.Namespace) -> int:
         return EXIT_OK
     print(f"space: {found['size']} points ({' x '.join(str(len(v)) for v in found['space'].values())}); "
           f"{found['points']} well-typed, {found['ill_typed']} ill-typed")
-    print(f"classes: {found['classes']} (≡ by float64 fingerprint and e-graph join; {found['unjoined']} "
-          f"numerically equal points the e-graph did not join within its budget)")
+    print(f"classes: {found['classes']} ≡ (by float64 fingerprint and e-graph join; {found['unjoined']} "
+          f"numerically equal points the e-graph did not join within its budget), "
+          f"{found['reparam_classes']} ≅ (witnesses both ways)")
     print(f"literature variants found: {', '.join(found['literature']) or '—'}")
     print(f"new classes: {len(found['new'])}")
     print(f"time {found['seconds']} s, peak memory {found['peak_mb']} MiB")

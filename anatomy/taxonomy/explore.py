@@ -11,6 +11,9 @@ declarations), and is then classified:
   random inputs and parameters, by name, at fixed sizes, rounded to 9 significant digits);
   two points in one group are then joined by the e-graph, and only a join counts. A group
   the e-graph does not split or join within its budget is reported as such (``unjoined``).
+* **≅ classes.** Two ≡ classes whose representatives have parameters are merged when
+  the witness search (:func:`anatomy.family.relation.family_relation`) shows each family
+  contains the other; only pairs whose numeric screen passes both ways are tried.
 * **Literature.** A point equals a catalogue variant when its fingerprint matches and the
   e-graph joins the two; the remaining classes are *new*.
 
@@ -36,7 +39,7 @@ from ..runtime import evaluate, random_values
 from .catalogue import Entry, load_catalogue
 from .components import COMPONENTS, OPTIONS, Parts
 
-BUDGET = Budget(iterations=5, seconds=5.0, nodes=50_000)
+BUDGET = Budget(iterations=5, seconds=2.0, nodes=30_000)
 
 CORE = {"projection": ("none",), "position": ("none",),
         "score": ("additive", "bilinear", "cosine", "dot", "elu-feature", "l2-distance", "scaled-dot", "squared-dot"),
@@ -61,12 +64,16 @@ class Point:
 
 
 def shared_axes(entries: Sequence[Entry]) -> list[Axis]:
-    """Every axis the catalogue declares, first declaration of a name winning, by name."""
-    found: dict[str, Axis] = {}
+    """One axis per name the catalogue declares, with the size most entries give it (ties:
+    the smallest in text order), by name."""
+    counts: dict[str, dict[str, int]] = {}
+    sizes: dict[tuple[str, str], Axis] = {}
     for e in entries:
         for a in e.variant.axes:
-            found.setdefault(a.name, a)
-    return [found[n] for n in sorted(found)]
+            counts.setdefault(a.name, {}).setdefault(str(a.size), 0)
+            counts[a.name][str(a.size)] += 1
+            sizes[(a.name, str(a.size))] = a
+    return [sizes[(n, min(c, key=lambda s: (-c[s], s)))] for n, c in sorted(counts.items())]
 
 
 def points(axes: Sequence[Axis], *, restrict: dict[str, Sequence[str]] | None = None,
@@ -147,16 +154,48 @@ def explore(entries: Sequence[Entry] | None = None, *, restrict: dict[str, Seque
                         "members": sorted(m.name for m in [first, *joined]),
                         "numerically_equal_not_joined": sorted(m.name for m in members[1:] if m not in joined),
                         "literature": sorted(lit)})
+    reparam = _reparam_classes(classes, {p.name: p.term for p in found}, progress=tick)
     _, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
     total = int(np.prod([len((restrict or {}).get(c, OPTIONS[c])) for c in COMPONENTS]))
     return {"space": {c: sorted((restrict or {}).get(c, OPTIONS[c])) for c in COMPONENTS}, "size": total,
             "points": len(found), "ill_typed": sum(rejected), "unevaluated": failed, "classes": len(classes),
+            "reparam_classes": len(reparam), "reparam_merged": [g for g in reparam if len(g) > 1],
             "unjoined": unjoined,
             "literature": sorted({n for c in classes for n in c["literature"]}),
             "new": [c["representative"] for c in classes if not c["literature"]],
             "seconds": round(time.perf_counter() - start, 1), "peak_mb": round(peak / 2 ** 20, 1),
             "class_list": classes}
+
+
+def _reparam_classes(classes: list[dict], terms: dict[str, Term], *, progress) -> list[list[str]]:
+    """≡ classes merged into ≅ classes by derived and verified witnesses both ways."""
+    from ..family.relation import family_relation
+    from ..family.search import plausible
+    from ..ir.traverse import params
+
+    reps = [c["representative"] for c in classes]
+    up = {r: r for r in reps}
+
+    def find(r: str) -> str:
+        while up[r] != r:
+            r = up[r]
+        return r
+
+    pairs = [(a, b) for k, a in enumerate(reps) for b in reps[k + 1:]
+             if terms[a].type == terms[b].type and (params(terms[a]) or params(terms[b]))]
+    for k, (a, b) in enumerate(pairs):
+        progress("≅ classes", k, len(pairs))
+        if find(a) == find(b) or not (plausible(terms[a], terms[b], trials=50) and plausible(terms[b], terms[a], trials=50)):
+            continue
+        rel = family_relation(terms[a], terms[b], examples=0, seeds=2, bound=1)
+        if rel["relation"] == "reparam-equivalent" and not rel["conditions"]:
+            ra, rb = sorted((find(a), find(b)))
+            up[rb] = ra
+    groups: dict[str, list[str]] = {}
+    for r in reps:
+        groups.setdefault(find(r), []).append(r)
+    return sorted((sorted(g) for g in groups.values()), key=lambda g: g[0])
 
 
 def _entry_term(entries: Sequence[Entry], name: str) -> Term:
