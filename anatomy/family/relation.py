@@ -52,7 +52,8 @@ def _undo(a: Term, b: Term, forward: Inclusion, *, seeds: int, examples: int, se
                      conditions=conditions, **kw)
     if ev.verdict in ("refuted", "conflict"):
         return None
-    rules = sorted({ch.rule for ch in forward.choices})
+    # a factor is undone by merge-linear-full's inverse; every other move by its own rule's
+    rules = sorted({"merge-linear-full" if ch.rule == "merge-linear" else ch.rule for ch in forward.choices})
     texts = tuple(str(c) for c in conditions)
     if conditions_hold_always(texts):
         texts = ()
