@@ -142,8 +142,9 @@ def variant_record(v: Variant) -> dict:
 
 def _is_builtin(v: Variant) -> bool:
     from .examples import DIRECTORY
+    from .taxonomy.catalogue import DIRECTORY as CATALOGUE
 
-    return v.path is not None and Path(v.path).resolve().parent == DIRECTORY.resolve()
+    return v.path is not None and Path(v.path).resolve().parent in (DIRECTORY.resolve(), CATALOGUE.resolve())
 
 
 def _leaf_text(leaves: list[dict], v: Variant) -> str:
@@ -156,7 +157,8 @@ def render_show(rec: dict, v: Variant) -> str:
     lines = [f"{rec['name']}" + (f" — {rec['title']}" if rec["title"] else "")]
     if rec["citation"]:
         lines.append(f"  {rec['citation']}")
-    lines.append(f"  file: {rec['path']}" if rec["path"] else "  built-in example")
+    lines.append(f"  file: {rec['path']}" if rec["path"] else "  built-in" if rec["builtin"]
+                 else "  built in Python or traced from PyTorch (see the notes)")
     lines += ["", f"type        {rec['type']['dtype']}[{out_type}]",
               f"inputs      {_leaf_text(rec['inputs'], v)}",
               f"parameters  {_leaf_text(rec['params'], v)}", "", "definition"]
