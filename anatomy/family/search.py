@@ -108,8 +108,9 @@ class _Screen:
 
     def passes(self, b: Term, conditions: tuple[SizeCondition, ...]) -> bool:
         sizes, cases = self._at(b, conditions)
+        names = _names(b)
         for values, want in cases:
-            got = evaluate(b, {k: v for k, v in values.items() if k in _names(b)}, sizes=sizes)
+            got = evaluate(b, {k: v for k, v in values.items() if k in names}, sizes=sizes)
             x, y = want.data, got.transpose(want.axes).data
             if not (np.all(np.isfinite(x)) and np.all(np.isfinite(y))):
                 return False

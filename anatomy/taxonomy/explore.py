@@ -182,8 +182,11 @@ def _reparam_classes(classes: list[dict], terms: dict[str, Term], *, progress) -
             r = up[r]
         return r
 
+    # ≅ between two different functions needs parameters on both sides (a family without
+    # parameters is one function, and one with them reaches more unless they do nothing —
+    # then the ≡ classes already met)
     pairs = [(a, b) for k, a in enumerate(reps) for b in reps[k + 1:]
-             if terms[a].type == terms[b].type and (params(terms[a]) or params(terms[b]))]
+             if terms[a].type == terms[b].type and params(terms[a]) and params(terms[b])]
     for k, (a, b) in enumerate(pairs):
         progress("≅ classes", k, len(pairs))
         if find(a) == find(b) or not (plausible(terms[a], terms[b], trials=50) and plausible(terms[b], terms[a], trials=50)):

@@ -101,6 +101,7 @@ class Resolver:
     def __init__(self, scope: Scope) -> None:
         self.scope = scope
         self.resolving: list[str] = []
+        self.resolved: dict[str, Term] = {}  # let name -> its term, outside scans (lets may use other lets many times)
 
     def term(self, node: Node) -> Term:
         try:
@@ -184,6 +185,9 @@ class Resolver:
         return base.rename(mapping)
 
     def let(self, let: Let) -> Term:
+        cacheable = not self.scope.states  # inside a scan a let may read the scan's states
+        if cacheable and let.name in self.resolved:
+            return self.resolved[let.name]
         if let.name in self.resolving:
             raise SyntaxError_(f"let {let.name!r} refers to itself", span=let.span,
                                hint="a let cannot use itself, directly or through other lets")
@@ -198,6 +202,8 @@ class Resolver:
             raise AxisTypeError(f"let {let.name}[{', '.join(declared)}] is defined by a term with axes "
                                 f"[{', '.join(body.axes)}]", span=let.span,
                                 hint="list exactly the free axes of the definition")
+        if cacheable:
+            self.resolved[let.name] = body
         return body
 
     def size(self, node: SizeExpr) -> Size:
