@@ -8,11 +8,15 @@ engine decides what each step *is* — nothing here states a relation:
 * ``check``: :func:`anatomy.relate.check` on the two variants; the label follows its
   relation (``≡`` equivalent, ``≅`` reparam-equivalent, ``⊑`` / ``⊒`` specializes /
   generalizes, ``≠`` distinct, ``?`` unknown);
-* ``approximate``: :func:`anatomy.family.approx.approximated_by` (``⊑≈`` when a cited
-  theorem applies, ``?`` otherwise);
+* ``approximate``: :func:`anatomy.family.approx.approximated_by` of the step's target by
+  its source (``⊒≈``: the source approximates the target, by a cited theorem; ``?``
+  otherwise);
 * ``inputs``: a specialisation by identifying inputs (self-attention reads one sequence
-  where cross-attention reads three): the more general variant with its inputs replaced
-  is checked against the other, and ``⊑`` is given only when that check says equivalent.
+  where cross-attention reads three): the source with its inputs replaced is checked
+  against the target, and ``⊒`` (the target specialises the source) is given only when
+  that check says equivalent.
+
+Labels read from the step's source to its target: ``A ⊒ B`` means B ⊑ A.
 
 Example:
     >>> steps = {c["name"]: [s["relation"] for s in c["steps"]] for c in run_derivations(examples=0)}
@@ -81,7 +85,7 @@ def _step(a: Variant, b: Variant, how: str, kw: dict) -> dict:
     if how == "approximate":
         found = approximated_by(b.term, a.term)
         if found:
-            return {"relation": "⊑≈", "reason": f"{b.name} ⊑≈ {a.name}: {found['reason']}",
+            return {"relation": "⊒≈", "reason": f"{b.name} ⊑≈ {a.name}: {found['reason']}",
                     "evidence": {"theorem": found["theorem"], "source": found["source"],
                                  "statement": found["statement"]}}
         return {"relation": "?", "reason": "no approximation theorem applies", "evidence": {}}
@@ -90,7 +94,7 @@ def _step(a: Variant, b: Variant, how: str, kw: dict) -> dict:
         if rec["relation"] != "equivalent":
             return {"relation": "?", "reason": f"identifying the inputs does not give {b.name}: {rec['reason']}",
                     "evidence": _evidence(rec)}
-        return {"relation": "⊑", "reason": f"{b.name} is {a.name} with its inputs identified "
+        return {"relation": "⊒", "reason": f"{b.name} ⊑ {a.name}: it is {a.name} with its inputs identified "
                 f"({', '.join(x.name for x in a.inputs)} := {b.inputs[0].name}); {rec['reason']}",
                 "evidence": _evidence(rec)}
     rec = check(a, b, **kw)
