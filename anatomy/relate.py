@@ -39,7 +39,7 @@ from .egraph.engine import Budget, Engine, join, partition
 from .errors import InternalError, OracleConflict
 from .family.approx import approximated_by
 from .family.relation import family_relation
-from .family.search import plausible
+from .family.search import inputs_differ, plausible
 from .ir.syntax.printer import print_with_lets
 from .ir.traverse import size_symbols
 from .ir.variant import Variant
@@ -88,20 +88,27 @@ def check(a: Variant, b: Variant, *, budget: Budget = Budget(), seeds: int = 3, 
           sizes: Mapping[str, int] | None = None, bound: int = BOUND) -> dict:
     """The relation between two variants, with its evidence (JSON schema in docs/reference/cli.md)."""
     b = align(a, b)
+    kw = dict(budget=budget, seeds=seeds, examples=examples, seed=seed, sizes=sizes, bound=bound)
     record: dict = {"left": a.name, "right": b.name, "relation": "unknown", "conditions": [],
                     "evidence": {"rules": [], "prepared_by": [], "egraph": None, "verdict": None, "reason": None,
                                  "smt": None, "numeric": None, "field": None},
                     "counterexample": None, "reason": ""}
     why = signature_mismatch(a.term, b.term)
-    shapes = {x.name: set(x.shape) for x in a.inputs}
-    if why is not None and (a.term.type != b.term.type
-                            or any(x.name in shapes and shapes[x.name] != set(x.shape) for x in b.inputs)):
+    if why is not None and (a.term.type != b.term.type or inputs_differ(a.term, b.term)):
         record.update(relation="distinct", reason=why)
         return record
     if why is not None:  # a parameter name with different axes on each side: only families compare
         record.update(reason=why)
-        return _family(a, b, record, budget=budget, seeds=seeds, examples=examples, seed=seed, sizes=sizes,
-                       bound=bound)
+    else:
+        _exact(a, b, record, **kw)
+    if record["relation"] != "equivalent" and (a.params or b.params):
+        return _family(a, b, record, **kw)
+    return record
+
+
+def _exact(a: Variant, b: Variant, record: dict, *, budget: Budget, sizes, seeds: int, examples: int, seed: int,
+           bound: int) -> None:
+    """Fill ``record`` with the ≡ answer: the e-graph's join and every oracle on the two terms."""
     joined = join(a.term, b.term, budget)
     evidence = run_oracles(a.term, b.term, sizes=sizes, seeds=seeds, examples=examples, seed=seed, bound=bound)
     ev = record["evidence"]
@@ -115,9 +122,6 @@ def check(a: Variant, b: Variant, *, budget: Budget = Budget(), seeds: int = 3, 
                              f"rules {', '.join(joined.rules + joined.prepared_by)} is wrong")
     if evidence.verdict == "refuted":
         record.update(relation="distinct", counterexample=_counterexample(evidence), reason=evidence.reason)
-        if a.params or b.params:
-            return _family(a, b, record, budget=budget, seeds=seeds, examples=examples, seed=seed, sizes=sizes,
-                           bound=bound)
     elif joined.joined:
         record.update(relation="equivalent", conditions=conditions, reason="the e-graph joined them, and " + (
             "z3 proved it at every size up to " + str(evidence.smt.bound) if evidence.smt.verdict == "proved"
@@ -125,16 +129,9 @@ def check(a: Variant, b: Variant, *, budget: Budget = Budget(), seeds: int = 3, 
     elif evidence.smt.verdict == "proved":
         record.update(reason=f"z3 proved it at every size up to {evidence.smt.bound}, and no oracle found a "
                              f"difference, but the e-graph ({joined.run.stop}) did not derive it for all sizes")
-        if a.params or b.params:
-            return _family(a, b, record, budget=budget, seeds=seeds, examples=examples, seed=seed, sizes=sizes,
-                           bound=bound)
     else:
         record.update(reason=f"the e-graph stopped ({joined.run.stop}) without joining them, no oracle found a "
                              f"difference, and z3 did not settle it ({evidence.smt.reason})")
-        if a.params or b.params:
-            return _family(a, b, record, budget=budget, seeds=seeds, examples=examples, seed=seed, sizes=sizes,
-                           bound=bound)
-    return record
 
 
 def _family(a: Variant, b: Variant, exact: dict, **kw) -> dict:
@@ -228,9 +225,10 @@ _LISTS = {"equivalent": "equivalent", "reparam-equivalent": "reparam_equivalent"
           "generalizes": "generalizes"}
 
 
-def _comparable(a: Variant, b: Variant) -> bool:
-    names = lambda v: {x.name for x in v.inputs}  # noqa: E731
-    return a.term.type == b.term.type and (names(a) <= names(b) or names(b) <= names(a))
+def comparable(a: Variant, b: Variant) -> bool:
+    """Same output type, and one variant's inputs among the other's: a relation can hold."""
+    na, nb = {x.name for x in a.inputs}, {x.name for x in b.inputs}
+    return a.term.type == b.term.type and (na <= nb or nb <= na)
 
 
 def classify(v: Variant, catalogue: Sequence[Variant], *, budget: Budget = Budget(), seeds: int = 2,
@@ -247,7 +245,7 @@ def classify(v: Variant, catalogue: Sequence[Variant], *, budget: Budget = Budge
     record: dict = {"name": v.name, "equivalent": [], "reparam_equivalent": [], "specializes": [],
                     "generalizes": [], "approximated_by": [], "unknown": [], "compared": 0, "evidence": {}}
     others = [o for o in sorted(catalogue, key=lambda x: x.name)
-              if not (o.name == v.name and o.term is v.term) and _comparable(v, o)]
+              if not (o.name == v.name and o.term is v.term) and comparable(v, o)]
     record["compared"] = len(others)
     eng = Engine()
     mine = eng.add(v.term)

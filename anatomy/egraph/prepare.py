@@ -27,6 +27,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from ..ir.ops import BinaryOp
+from ..ir.size import Affine, affine, affine_add, nonnegative
 from ..ir.term import (Axis, Binary, Concat, Const, Dim, Index, Input, Merge, Normalize, Param, Reduce, ReduceOp,
                        Rename, Scan, Softmax, Split, State, Term, Unary, Where)
 from ..ir.traverse import postorder, rewrite_bottom_up
@@ -205,52 +206,24 @@ def concat_heads(t: Term) -> Term | None:
 
 # -- one-hot selection: sum_r(where(r == E, X, 0)) reads X at position E ---------------
 
-Affine = dict[str, int]
-"""An integer affine form over size symbols: symbol -> coefficient, ``""`` -> the constant."""
-
-
-def _affine_add(a: Affine, b: Affine, sign: int = 1) -> Affine:
-    out = dict(a)
-    for k, v in b.items():
-        out[k] = out.get(k, 0) + sign * v
-    return {k: v for k, v in out.items() if v or k == ""}
-
-
-def _size_affine(size) -> Affine | None:
-    out: Affine = {"": 0}
-    for mono, coeff in size.terms:
-        if len(mono) > 1:
-            return None
-        key = mono[0] if mono else ""
-        out[key] = out.get(key, 0) + coeff
-    return out
-
-
 def _bounds(e: Term) -> tuple[Affine, Affine] | None:
     """Affine lower and upper bounds of an integer position expression, or ``None``."""
     if isinstance(e, Const):
         return ({"": int(e.value)},) * 2 if e.value == int(e.value) else None
     if isinstance(e, Index):
-        top = _size_affine(e.axis.size)
-        return ({"": 0}, _affine_add(top, {"": -1})) if top is not None else None
+        top = affine(e.axis.size)
+        return ({"": 0}, affine_add(top, {"": -1})) if top is not None else None
     if isinstance(e, Dim):
-        v = _size_affine(e.size)
+        v = affine(e.size)
         return (v, v) if v is not None else None
     if isinstance(e, Binary) and e.op in (BinaryOp.ADD, BinaryOp.SUB):
         a, b = _bounds(e.a), _bounds(e.b)
         if a is None or b is None:
             return None
         if e.op is BinaryOp.ADD:
-            return _affine_add(a[0], b[0]), _affine_add(a[1], b[1])
-        return _affine_add(a[0], b[1], -1), _affine_add(a[1], b[0], -1)
+            return affine_add(a[0], b[0]), affine_add(a[1], b[1])
+        return affine_add(a[0], b[1], -1), affine_add(a[1], b[0], -1)
     return None
-
-
-def _nonnegative(form: Affine, assume: tuple[tuple[Affine, Affine], ...]) -> bool:
-    """Whether ``form >= 0`` for all sizes >= 1, using at most one assumed ``small <= large``."""
-    def plain(f: Affine) -> bool:  # sizes are >= 1: c + Σ a_s·s >= c + Σ a_s when every a_s >= 0
-        return all(v >= 0 for k, v in f.items() if k) and sum(f.values()) >= 0
-    return plain(form) or any(plain(_affine_add(form, _affine_add(large, small, -1), -1)) for small, large in assume)
 
 
 def _fold(node: Term) -> Term:
@@ -293,11 +266,11 @@ def select_index(t: Term, assume: tuple[tuple[Affine, Affine], ...] = ()) -> Ter
         return None
     if isinstance(e, Index) and e.axis.size == pos.axis.size and e.axis.name not in x.axes:
         return push_renames(Rename(x, ((r, e.axis.name),))) if r in x.axes else x
-    bounds, top = _bounds(e), _size_affine(pos.axis.size)
+    bounds, top = _bounds(e), affine(pos.axis.size)
     if bounds is None or top is None:
         return None
     lo, hi = bounds
-    if not (_nonnegative(lo, assume) and _nonnegative(_affine_add(_affine_add(top, {"": -1}), hi, -1), assume)):
+    if not (nonnegative(lo, assume) and nonnegative(affine_add(affine_add(top, {"": -1}), hi, -1), assume)):
         return None
     out = rewrite_bottom_up(x, lambda n: e if n is pos else _fold(n))
     return None if r in out.axes else out
@@ -317,8 +290,8 @@ def prepare(term: Term, rules: Iterable[str] | None = None, assume: Iterable = (
     """
     used: set[str] = set()
     chosen = [(n, fn) for n, fn in PREPARE_RULES.items() if rules is None or n in set(rules)]
-    assumed = tuple((a, b) for c in assume if (a := _size_affine(c.small)) is not None
-                    and (b := _size_affine(c.large)) is not None)
+    assumed = tuple((a, b) for c in assume if (a := affine(c.small)) is not None
+                    and (b := affine(c.large)) is not None)
 
     def step(node: Term) -> Term:
         for name, fn in chosen:

@@ -21,7 +21,6 @@ from ..ir.ops import UnaryOp
 from ..ir.term import (Binary, Const, Dim, Index, Input, Param, Reduce, ReduceOp, Rename, Softmax, Term, Unary,
                        Where)
 from ..ir.traverse import inputs, postorder, rewrite_bottom_up
-from ..ir.lower import lower
 from ..rules import APPROXIMATION
 
 _CONTINUOUS = (Input, Param, Const, Dim, Index, Unary, Binary, Reduce, Rename)
@@ -50,8 +49,7 @@ def _continuous(score: Term) -> bool:
 
 def approximated_by(a: Term, b: Term) -> dict | None:
     """The ⊑≈ record when A's score family is approximated by B's MLP score, else None."""
-    la, lb = lower(a), lower(b)
-    if la.type != lb.type:
+    if a.type != b.type:
         return None
     for sa in _scores(a):
         for sb in _scores(b):

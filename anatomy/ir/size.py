@@ -173,6 +173,41 @@ def _mono_key(item: tuple[Monomial, int]) -> tuple:
 SizeLike = Size | int | str
 
 
+Affine = dict[str, int]
+"""An integer affine form over size symbols: symbol -> coefficient, ``""`` -> the constant."""
+
+
+def affine(size: Size) -> Affine | None:
+    """``size`` as an affine form, or ``None`` when it has a product of symbols."""
+    out: Affine = {"": 0}
+    for mono, coeff in size.terms:
+        if len(mono) > 1:
+            return None
+        key = mono[0] if mono else ""
+        out[key] = out.get(key, 0) + coeff
+    return out
+
+
+def affine_add(a: Affine, b: Affine, sign: int = 1) -> Affine:
+    """``a + sign·b``."""
+    out = dict(a)
+    for k, v in b.items():
+        out[k] = out.get(k, 0) + sign * v
+    return {k: v for k, v in out.items() if v or k == ""}
+
+
+def nonnegative(form: Affine, assume: tuple[tuple[Affine, Affine], ...] = ()) -> bool:
+    """Whether ``form >= 0`` for all sizes >= 1, using at most one assumed ``small <= large``.
+
+    Example:
+        >>> nonnegative(affine_add(affine(Size.parse("d+p")), affine(Size.parse("d")), -1))
+        True
+    """
+    def plain(f: Affine) -> bool:  # sizes are >= 1: c + Σ a_s·s >= c + Σ a_s when every a_s >= 0
+        return all(v >= 0 for k, v in f.items() if k) and sum(f.values()) >= 0
+    return plain(form) or any(plain(affine_add(form, affine_add(large, small, -1), -1)) for small, large in assume)
+
+
 @dataclasses.dataclass(frozen=True)
 class SizeCondition:
     """A side condition on sizes, ``small <= large`` (``dk >= d`` is ``SizeCondition(d, dk)``).
@@ -202,6 +237,11 @@ class SizeCondition:
 
     def holds(self, bindings: Mapping[str, int]) -> bool:
         return self.small.evaluate(bindings) <= self.large.evaluate(bindings)
+
+    def always(self) -> bool:
+        """Whether it holds at every size (``d <= d+p``), so a claim need not state it."""
+        small, large = affine(self.small), affine(self.large)
+        return small is not None and large is not None and nonnegative(affine_add(large, small, -1))
 
     def __str__(self) -> str:
         return f"{self.small} <= {self.large}"

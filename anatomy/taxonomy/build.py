@@ -29,8 +29,8 @@ from ..egraph.engine import Budget, partition
 from ..family.approx import approximated_by
 from ..family.search import plausible
 from ..ir.syntax.printer import print_with_lets
-from ..ir.variant import Variant, declared_names
-from ..relate import check
+from ..ir.variant import declared_names
+from ..relate import check, comparable
 from .catalogue import Entry, load_catalogue
 from .components import COMPONENTS, OPTIONS
 
@@ -41,11 +41,6 @@ BUDGET = Budget(iterations=6, seconds=20.0, nodes=100_000)
 
 SCREEN_TRIALS = 100
 """Witness proposals screened per direction and pair before a pair is left unrelated."""
-
-
-def _comparable(a: Variant, b: Variant) -> bool:
-    na, nb = {x.name for x in a.inputs}, {x.name for x in b.inputs}
-    return a.term.type == b.term.type and (na <= nb or nb <= na)
 
 
 def _variant_record(e: Entry) -> dict:
@@ -74,7 +69,9 @@ def _relation_record(rec: dict) -> dict:
     return out
 
 
-class _Union:
+class UnionFind:
+    """Classes of names, merged pairwise; ``groups`` lists them sorted, each sorted."""
+
     def __init__(self, names: Sequence[str]) -> None:
         self.up = {n: n for n in names}
 
@@ -108,7 +105,7 @@ def build_taxonomy(entries: Sequence[Entry] | None = None, *, budget: Budget = B
     by_type: dict[str, list[str]] = {}
     for n in names:
         by_type.setdefault(str(variants[n].term.type), []).append(n)
-    exact, reparam = _Union(names), _Union(names)
+    exact, reparam = UnionFind(names), UnionFind(names)
     relations: list[dict] = []
     for k, (_, group) in enumerate(sorted(by_type.items())):
         tick("≡ classes", k, len(by_type))
@@ -126,7 +123,7 @@ def build_taxonomy(entries: Sequence[Entry] | None = None, *, budget: Budget = B
 
     # 2. families: screen, then check in full
     pairs = [(a, b) for group in by_type.values() for a, b in itertools.combinations(group, 2)
-             if exact.find(a) != exact.find(b) and _comparable(variants[a], variants[b])
+             if exact.find(a) != exact.find(b) and comparable(variants[a], variants[b])
              and (variants[a].params or variants[b].params)]
     for k, (a, b) in enumerate(pairs):
         tick("families", k, len(pairs))

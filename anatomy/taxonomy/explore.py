@@ -36,6 +36,7 @@ from ..egraph.engine import Budget, join
 from ..errors import AnatomyError
 from ..ir.term import Axis, Term
 from ..runtime import evaluate, random_values
+from .build import UnionFind
 from .catalogue import Entry, load_catalogue
 from .components import COMPONENTS, OPTIONS, Parts
 
@@ -175,12 +176,7 @@ def _reparam_classes(classes: list[dict], terms: dict[str, Term], *, progress) -
     from ..ir.traverse import params
 
     reps = [c["representative"] for c in classes]
-    up = {r: r for r in reps}
-
-    def find(r: str) -> str:
-        while up[r] != r:
-            r = up[r]
-        return r
+    union = UnionFind(reps)
 
     # ≅ between two different functions needs parameters on both sides (a family without
     # parameters is one function, and one with them reaches more unless they do nothing —
@@ -189,16 +185,12 @@ def _reparam_classes(classes: list[dict], terms: dict[str, Term], *, progress) -
              if terms[a].type == terms[b].type and params(terms[a]) and params(terms[b])]
     for k, (a, b) in enumerate(pairs):
         progress("≅ classes", k, len(pairs))
-        if find(a) == find(b) or not (plausible(terms[a], terms[b], trials=50) and plausible(terms[b], terms[a], trials=50)):
+        if union.find(a) == union.find(b) or not (plausible(terms[a], terms[b], trials=50) and plausible(terms[b], terms[a], trials=50)):
             continue
         rel = family_relation(terms[a], terms[b], examples=0, seeds=2, bound=1)
         if rel["relation"] == "reparam-equivalent" and not rel["conditions"]:
-            ra, rb = sorted((find(a), find(b)))
-            up[rb] = ra
-    groups: dict[str, list[str]] = {}
-    for r in reps:
-        groups.setdefault(find(r), []).append(r)
-    return sorted((sorted(g) for g in groups.values()), key=lambda g: g[0])
+            union.join(a, b)
+    return union.groups()
 
 
 def _entry_term(entries: Sequence[Entry], name: str) -> Term:
