@@ -341,9 +341,17 @@ def render_evidence(ev: dict, indent: str = "  ") -> list[str]:
     return lines
 
 
+def _alignment_text(al: dict) -> str:
+    parts = [f"right's {b} is left's {a}" for b, a in al["inputs"].items()]
+    parts += [f"{s} = {v}" for s, v in al["sizes"].items()]
+    return "; ".join(parts)
+
+
 def render_check(rec: dict) -> str:
     lines = [f"{rec['left']} vs {rec['right']}: {rec['relation']}", f"  {rec['reason']}"]
     ev = rec["evidence"]
+    if rec.get("alignment") and (rec["alignment"]["inputs"] or rec["alignment"]["sizes"]):
+        lines.append(f"  aligned: {_alignment_text(rec['alignment'])}")
     if ev["egraph"]:
         lines.append(f"  e-graph: {_run_text(ev['egraph'])}")
     if ev["rules"]:

@@ -36,12 +36,13 @@ from collections.abc import Mapping, Sequence
 
 from .egraph.cost import cost_sizes, term_cost
 from .egraph.engine import Budget, Engine, join, partition
-from .errors import InternalError, OracleConflict
+from .errors import AnatomyError, InternalError, OracleConflict
 from .family.approx import approximated_by
 from .family.relation import family_relation
 from .family.search import inputs_differ, plausible
 from .ir.syntax.printer import print_with_lets
 from .ir.traverse import size_symbols
+from .ir.unify import Alignment, unify
 from .ir.variant import Variant
 from .verify.numeric import compare, signature_mismatch
 from .verify.oracles import run_oracles
@@ -52,11 +53,28 @@ def _run(run) -> dict:
     return {"stop": run.stop, "iterations": run.iterations, "e_nodes": run.nodes}
 
 
-def align(a: Variant, b: Variant) -> Variant:
-    """``b`` with its output axes and the declared axes of the inputs it shares with ``a``
-    renamed to ``a``'s, position by position, where the sizes agree: variants written (or
-    traced) with other axis names then compare as the functions they are. Only names move;
-    a size that differs is left for the comparison to report."""
+def align(a: Variant, b: Variant) -> tuple[Variant, Variant, Alignment | None]:
+    """The pair made comparable, and how: ``b``'s inputs renamed to the ``a`` inputs they
+    stand for and both at the unified sizes (:func:`~anatomy.ir.unify.unify`; None when the
+    sizes cannot be unified), then ``b``'s output axes and its inputs' declared axes renamed
+    to ``a``'s, position by position, where the sizes agree. Only names move, and sizes where
+    the alignment says so (its ``conditions`` then narrow the claim); a size that still
+    differs is left for the comparison to report."""
+    found = unify(a, b)
+    if found is not None and not found.trivial:
+        a = _rebuilt(a, found.left(a.term), a.out_axes)
+        b = _rebuilt(b, found.right(b.term), b.out_axes)
+    return a, _rename_axes(a, b), found
+
+
+def _rebuilt(v: Variant, term, out_axes) -> Variant:
+    if term is v.term:
+        return v
+    return Variant.from_term(v.name, term, out_axes=out_axes, title=v.title, citation=v.citation, notes=v.notes)
+
+
+def _rename_axes(a: Variant, b: Variant) -> Variant:
+    """``b`` with its output axes and its inputs' axes renamed to ``a``'s where sizes agree."""
     from .ir.term import Input, Rename
     from .ir.traverse import substitute
 
@@ -72,7 +90,10 @@ def align(a: Variant, b: Variant) -> Variant:
         back = tuple((x.name, y.name) for x, y in zip(other.shape, leaf.shape) if x.name != y.name)
         swaps[leaf] = Rename(Input(leaf.name, other.shape), back) if back else Input(leaf.name, other.shape)
     if swaps:
-        term = substitute(term, swaps)
+        try:
+            term = substitute(term, swaps)
+        except AnatomyError:  # a scan whose step reads the leaf along its own axis: keep the names
+            pass
     if len(a.out_axes) == len(b.out_axes) and b.out_axes != a.out_axes:
         sizes_a, sizes_b = a.term.type.sizes, term.type.sizes
         if all(sizes_a[x] == sizes_b[y] for x, y in zip(a.out_axes, b.out_axes)) \
@@ -86,9 +107,19 @@ def align(a: Variant, b: Variant) -> Variant:
 
 def check(a: Variant, b: Variant, *, budget: Budget = Budget(), seeds: int = 3, examples: int = 20, seed: int = 0,
           sizes: Mapping[str, int] | None = None, bound: int = BOUND) -> dict:
-    """The relation between two variants, with its evidence (JSON schema in docs/reference/cli.md)."""
-    b = align(a, b)
-    kw = dict(budget=budget, seeds=seeds, examples=examples, seed=seed, sizes=sizes, bound=bound)
+    """The relation between two variants, with its evidence (JSON schema in docs/reference/cli.md).
+
+    The two are first aligned (:func:`align`): a claim about variants whose sizes had to be
+    unified holds at the unified sizes, and says so in its conditions."""
+    a, b, aligned = align(a, b)
+    record = _check(a, b, budget=budget, seeds=seeds, examples=examples, seed=seed, sizes=sizes, bound=bound)
+    record["alignment"] = aligned.to_json() if aligned is not None else None
+    if aligned is not None and aligned.conditions:
+        record["conditions"] = [*aligned.conditions, *record["conditions"]]
+    return record
+
+
+def _check(a: Variant, b: Variant, **kw) -> dict:
     record: dict = {"left": a.name, "right": b.name, "relation": "unknown", "conditions": [],
                     "evidence": {"rules": [], "prepared_by": [], "egraph": None, "verdict": None, "reason": None,
                                  "smt": None, "numeric": None, "field": None},
@@ -226,7 +257,12 @@ _LISTS = {"equivalent": "equivalent", "reparam-equivalent": "reparam_equivalent"
 
 
 def comparable(a: Variant, b: Variant) -> bool:
-    """Same output type, and one variant's inputs among the other's: a relation can hold."""
+    """Once aligned (:func:`align`), the same output type and one variant's inputs among the
+    other's: a relation can hold."""
+    return _comparable(*align(a, b)[:2])
+
+
+def _comparable(a: Variant, b: Variant) -> bool:
     na, nb = {x.name for x in a.inputs}, {x.name for x in b.inputs}
     return a.term.type == b.term.type and (na <= nb or nb <= na)
 
@@ -244,26 +280,33 @@ def classify(v: Variant, catalogue: Sequence[Variant], *, budget: Budget = Budge
     full :func:`check`, whose verdict is the answer."""
     record: dict = {"name": v.name, "equivalent": [], "reparam_equivalent": [], "specializes": [],
                     "generalizes": [], "approximated_by": [], "unknown": [], "compared": 0, "evidence": {}}
-    others = [o for o in sorted(catalogue, key=lambda x: x.name)
-              if not (o.name == v.name and o.term is v.term) and comparable(v, o)]
-    record["compared"] = len(others)
+    pairs = [(*align(v, o)[:2], o) for o in sorted(catalogue, key=lambda x: x.name)
+             if not (o.name == v.name and o.term is v.term)]
+    pairs = [p for p in pairs if _comparable(p[0], p[1])]
+    record["compared"] = len(pairs)
     eng = Engine()
-    mine = eng.add(v.term)
-    handles = [eng.add(o.term) for o in others]
+    inserted: dict = {}
+
+    def handle(term) -> int:  # one e-class per distinct term: ``v`` aligned the same way is inserted once
+        if term not in inserted:
+            inserted[term] = eng.add(term)
+        return inserted[term]
+
+    handles = [(handle(mine.term), handle(other.term)) for mine, other, _ in pairs]
     eng.run(budget)
-    for other, handle in zip(others, handles):
-        joined = eng.same(mine, handle)
-        family = (v.params or other.params) and (plausible(v.term, other.term) or plausible(other.term, v.term))
+    for (mine, other, given), (left, right) in zip(pairs, handles):
+        joined = eng.same(left, right)
+        family = (v.params or other.params) and (plausible(mine.term, other.term) or plausible(other.term, mine.term))
         if joined or family:
-            rec = check(v, other, budget=budget, seeds=seeds, examples=examples, seed=seed, bound=bound)
+            rec = check(v, given, budget=budget, seeds=seeds, examples=examples, seed=seed, bound=bound)
             rel = rec["relation"]
             if rel in _LISTS:
                 record[_LISTS[rel]].append(other.name)
                 record["evidence"][other.name] = {k: rec[k] for k in ("relation", "conditions", "reason", "strict",
-                                                                      "also") if k in rec}
+                                                                      "also", "alignment") if k in rec}
             elif rel == "unknown":
                 record["unknown"].append(other.name)
-        approx = approximated_by(v.term, other.term)
+        approx = approximated_by(mine.term, other.term)
         if approx:
             record["approximated_by"].append(other.name)
             record["evidence"].setdefault(other.name, {})["approximation"] = approx

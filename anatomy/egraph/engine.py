@@ -40,6 +40,7 @@ from . import encode as E
 from .analysis import ANALYSIS, facts, free
 from .compile import compile_rule
 from .cost import ZERO, Cost, cost_sizes, elements, node_cost, term_cost
+from .alpha import align_binders
 from .prepare import prepare
 
 STOP_REASONS = ("saturated", "iteration limit", "node limit", "time limit", "joined")
@@ -132,10 +133,15 @@ class Engine:
 
     # -- insertion -----------------------------------------------------------------
 
-    def add(self, term: Term, *, assume: Iterable = ()) -> int:
+    def add(self, term: Term, *, assume: Iterable = (), like: int | None = None) -> int:
         """Insert ``term``; returns its handle (0, 1, 2, … in insertion order). ``assume``:
-        size conditions the preparation may rely on (see :func:`~anatomy.egraph.prepare.prepare`)."""
+        size conditions the preparation may rely on (see :func:`~anatomy.egraph.prepare.prepare`);
+        ``like``: the handle of a term whose bound-axis names this one takes where they range
+        over the same thing (:func:`~anatomy.egraph.alpha.align_binders`, rule ``alpha-rename``)."""
         prepared, used = prepare(term, self.prepare_rules, assume)
+        if like is not None and "alpha-rename" in self.prepare_rules:
+            prepared, renamed = align_binders(self.entries[like].prepared, prepared)
+            used = tuple(sorted({*used, "alpha-rename"})) if renamed else used
         handle = len(self.entries)
         encoded = E.encode_all(prepared)
         ref = self.egraph.let(f"t{handle}", encoded[prepared])
@@ -367,7 +373,8 @@ class Join:
 
 def _joins(a: Term, b: Term, rules: Sequence[Rule], budget: Budget, assume=()) -> tuple[bool, Engine, RunResult]:
     eng = Engine(rules)
-    x, y = eng.add(a, assume=assume), eng.add(b, assume=assume)
+    x = eng.add(a, assume=assume)
+    y = eng.add(b, assume=assume, like=x)
     result = eng.run(budget, until=(x, y))
     return eng.same(x, y), eng, result
 

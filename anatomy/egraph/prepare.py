@@ -146,6 +146,36 @@ def scan_prefix_sum(t: Term) -> Term | None:
     return Reduce(ReduceOp.SUM, Where(mask, moved, Const(0.0)), u)
 
 
+def scan_output_split(t: Term) -> Term | None:
+    """A scan's component read apart from the others, or ``None``.
+
+    Two exact steps: the states that component does not depend on (through the steps,
+    transitively) are dropped; and a component that never reads its own previous value,
+    reading the others only through their new values (their step terms), is that step at
+    each position, with each other step read as the sequence of that state
+    (``scan(S => f(S), Y => g(f(S))).Y`` is ``g(scan(S => f(S)).S)``).
+    """
+    if not isinstance(t, Scan):
+        return None
+    names = [st.name for st in t.states]
+    needs = {t.out}
+    while True:
+        more = {names.index(n) for k in needs for n in t.steps[k].free_states if n in names} - needs
+        if not more:
+            break
+        needs |= more
+    if len(needs) < len(names) and any(t.axis in t.steps[k].axes for k in needs):  # the length stays known
+        keep = sorted(needs)
+        return Scan(t.axis, tuple(t.states[k] for k in keep), tuple(t.inits[k] for k in keep),
+                    tuple(t.steps[k] for k in keep), keep.index(t.out))
+    step = t.steps[t.out]
+    if len(names) < 2 or names[t.out] in step.free_states:
+        return None
+    others = {t.steps[k]: Scan(t.axis, t.states, t.inits, t.steps, k) for k in range(len(names)) if k != t.out}
+    out = rewrite_bottom_up(step, lambda n: others.get(n, n))
+    return None if set(out.free_states) & set(names) or set(out.axes) != set(t.axes) else out
+
+
 def _selection(t: Term) -> tuple[Term, Axis, int] | None:
     """``sum_h(where(h == c, X, 0))`` with ``c`` a valid index of ``h``: ``(X, h, c)``."""
     if not (isinstance(t, Reduce) and t.op is ReduceOp.SUM and isinstance(t.x, Where) and t.x.b == Const(0.0)):
@@ -276,9 +306,10 @@ def select_index(t: Term, assume: tuple[tuple[Affine, Affine], ...] = ()) -> Ter
     return None if r in out.axes else out
 
 
-PREPARE_RULES = {"scan-prefix-sum": scan_prefix_sum, "select-natural": select_natural, "concat-heads": concat_heads,
-                 "select-index": select_index}
-"""The engine of each ``prepare`` rule, by rule name."""
+PREPARE_RULES = {"scan-output-split": scan_output_split, "scan-prefix-sum": scan_prefix_sum, "select-natural": select_natural, "concat-heads": concat_heads,
+                 "select-index": select_index, "alpha-rename": None}
+"""The engine of each ``prepare`` rule, by rule name; ``alpha-rename`` needs a second term, and
+:meth:`~anatomy.egraph.engine.Engine.add` applies it (:mod:`anatomy.egraph.alpha`)."""
 
 
 def prepare(term: Term, rules: Iterable[str] | None = None, assume: Iterable = ()) -> tuple[Term, tuple[str, ...]]:
@@ -289,17 +320,22 @@ def prepare(term: Term, rules: Iterable[str] | None = None, assume: Iterable = (
     one-hot selection may use them to show a position is in range.
     """
     used: set[str] = set()
-    chosen = [(n, fn) for n, fn in PREPARE_RULES.items() if rules is None or n in set(rules)]
+    chosen = [(n, fn) for n, fn in PREPARE_RULES.items() if (rules is None or n in set(rules)) and fn is not None]
     assumed = tuple((a, b) for c in assume if (a := affine(c.small)) is not None
                     and (b := affine(c.large)) is not None)
 
-    def step(node: Term) -> Term:
-        for name, fn in chosen:
-            out = fn(node, assumed) if fn is select_index else fn(node)
-            if out is not None:
-                used.add(name)
-                return out
-        return node
+    done: dict[Term, Term] = {}
+
+    def step(node: Term) -> Term:  # to a fixpoint: what a rule builds is prepared in turn
+        if node not in done:
+            done[node] = node
+            for name, fn in chosen:
+                out = fn(node, assumed) if fn is select_index else fn(node)
+                if out is not None:
+                    used.add(name)
+                    done[node] = rewrite_bottom_up(push_renames(out), step)
+                    break
+        return done[node]
 
     out = rewrite_bottom_up(push_renames(term), step)
     return push_renames(out), tuple(sorted(used))

@@ -140,6 +140,23 @@ class Size:
             total += val
         return total
 
+    def substitute(self, mapping: Mapping[str, "Size"]) -> "Size":
+        """This size with each symbol in ``mapping`` replaced by its size (``n`` -> ``2*K``).
+
+        Example:
+            >>> str(Size.parse("h*dh+1").substitute({"h": Size.parse("g*r")}))
+            'dh*g*r+1'
+        """
+        if not any(s in mapping for s in self.symbols):
+            return self
+        total = Size()
+        for mono, coeff in self.terms:
+            prod = Size.const(coeff)
+            for s in mono:
+                prod = prod * mapping.get(s, Size.of(s))
+            total = total + prod
+        return total
+
     # -- identity -----------------------------------------------------------------
     def __eq__(self, other: object) -> bool:
         return isinstance(other, Size) and self.terms == other.terms

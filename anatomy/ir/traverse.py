@@ -18,7 +18,8 @@ from collections.abc import Callable, Iterator, Mapping
 
 from ..errors import AxisTypeError
 from .ops import BinaryOp
-from .term import Binary, Const, Dim, Index, Input, Param, Term
+from .size import Size
+from .term import Axis, Binary, Const, Dim, Index, Input, Param, Split, State, Term
 
 
 def postorder(term: Term) -> Iterator[Term]:
@@ -116,3 +117,34 @@ def substitute(term: Term, mapping: Mapping[Term, Term]) -> Term:
                                 f"{old} with axes [{', '.join(old.axes)}]",
                                 hint="broadcast the replacement to the same axes")
     return rewrite_bottom_up(term, lambda node: mapping.get(node, node))
+
+
+def substitute_sizes(term: Term, mapping: Mapping[str, Size]) -> Term:
+    """``term`` with each size symbol in ``mapping`` replaced by its size, everywhere a size
+    appears (declared shapes, ``Dim``, positions, splits): the same definition at the sizes
+    where ``symbol = size``.
+
+    Example:
+        >>> from anatomy.ir.term import Axis, Dim, Input
+        >>> x = Input("X", (Axis("i", "n"),))
+        >>> str(substitute_sizes(x / Dim("n"), {"n": Size.parse("2*k")}).type)
+        'real[i: 2*k]'
+    """
+    if not mapping:
+        return term
+
+    def axes(shape: tuple[Axis, ...]) -> tuple[Axis, ...]:
+        return tuple(Axis(a.name, a.size.substitute(mapping)) for a in shape)
+
+    def fn(node: Term) -> Term:
+        if isinstance(node, (Input, Param, State)):
+            return type(node)(node.name, axes(node.shape))
+        if isinstance(node, Dim):
+            return Dim(node.size.substitute(mapping))
+        if isinstance(node, Index):
+            return Index(axes((node.axis,))[0])
+        if isinstance(node, Split):
+            return Split(node.x, node.axis, axes(node.into))
+        return node
+
+    return rewrite_bottom_up(term, fn)

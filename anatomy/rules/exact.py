@@ -20,6 +20,7 @@ AXIS = (
     Rule("sum-pull-div", "axis", "sum_j(B[z, j] / A[z])", "sum_j(B[z, j]) / A[z]", vars="A[z] B[z, j]", source="strength: a divisor constant along the tube leaves the sum"),
     Rule("sum-add", "axis", "sum_j(A[z, j] + B[z, j])", "sum_j(A[z, j]) + sum_j(B[z, j])", vars="A[z, j] B[z, j]", source="the sum is linear"),
     Rule("max-pull-add", "axis", "max_j(A[z] + B[z, j])", "A[z] + max_j(B[z, j])", vars="A[z] B[z, j]", source="max commutes with a shift constant along the tube"),
+    Rule("alpha-rename", "axis", "sum_j(X[z, j])", "sum_k(X[z, k])", vars="X[z, j]", sizes="j: N, k: N", direction="->", engine="prepare", source="α-conversion: a bound axis may take any name not free in its body (applied to give one term's bound axes the other's names, by the leaf axes they range over)"),
 )
 
 # ** algebra: the commutative semiring of reals, division by a nonzero divisor **
@@ -71,6 +72,7 @@ MASKS = (
 # ** recurrence: prefix scans are masked sums; online softmax is softmax **
 RECURRENCE = (
     Rule("scan-prefix-sum", "recurrence", "scan_t(S[z] = 0 => S[z] + X[z, t]).S", "sum_u(where(u <= t, X[z, u], 0))", vars="X[z, t]", sizes="t: T, u: T", direction="->", engine="prepare", source="a running sum is a causally masked sum (Katharopoulos et al. 2020, §3.4)"),
+    Rule("scan-output-split", "recurrence", "scan_t(S[z] = 0 => S[z] + X[z, t], Y[z] = 0 => (S[z] + X[z, t]) * 2).Y", "scan_t(S[z] = 0 => S[z] + X[z, t]).S * 2", vars="X[z, t]", direction="->", engine="prepare", source="a scan's component that reads the other states only through their new values is a map of their sequences; states a component does not depend on can be dropped (shown for one running sum; applied to any steps)"),
     Rule("online-softmax", "recurrence",
          "sum_b(where(b == size(b) - 1, scan_b("
          "m[z] = -inf => max(m[z], max_c(S[z, b, c])), "
