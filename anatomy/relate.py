@@ -41,7 +41,8 @@ from .family.approx import approximated_by
 from .family.relation import family_relation
 from .family.search import inputs_differ, plausible
 from .ir.syntax.printer import print_with_lets
-from .ir.traverse import size_symbols
+from .ir.term import Axis
+from .ir.traverse import inputs as term_inputs, size_symbols
 from .ir.unify import Alignment, unify
 from .ir.variant import Variant
 from .verify.numeric import compare, signature_mismatch
@@ -74,35 +75,66 @@ def _rebuilt(v: Variant, term, out_axes) -> Variant:
 
 
 def _rename_axes(a: Variant, b: Variant) -> Variant:
-    """``b`` with its output axes and its inputs' axes renamed to ``a``'s where sizes agree."""
+    """``b`` with its inputs' axes and its output axes named as ``a``'s, position by position,
+    where the sizes agree: ``b``'s axis names are first made apart from ``a``'s, then renamed
+    everywhere (:func:`~anatomy.ir.traverse.rename_everywhere`) where one ``b`` name stands for
+    one ``a`` name; an input read along two of ``a``'s names keeps a renaming at the leaf."""
     from .ir.term import Input, Rename
-    from .ir.traverse import substitute
+    from .ir.traverse import axis_names, rename_everywhere, substitute
 
-    term = b.term
-    mine = {x.name: x for x in a.inputs}
+    theirs, mine = axis_names(a.term), axis_names(b.term)
+    used = set(theirs | mine)
+    apart = {}
+    for n in sorted(mine & theirs):
+        apart[n] = _fresh(n, used)
+        used.add(apart[n])
+    term = rename_everywhere(b.term, apart)
+    out_b = tuple(apart.get(x, x) for x in b.out_axes)
+    by_name = {x.name: x for x in a.inputs}
+    pairs = []
+    if len(a.out_axes) == len(out_b):  # the outputs first: an input read along two names keeps a leaf renaming
+        sizes_a, sizes_b = a.term.type.sizes, term.type.sizes
+        pairs.append((tuple(Axis(x, sizes_a[x]) for x in a.out_axes), tuple(Axis(y, sizes_b[y]) for y in out_b)))
+    pairs += [(by_name[leaf.name].shape, leaf.shape) for leaf in term_inputs(term)
+              if leaf.name in by_name and len(by_name[leaf.name].shape) == len(leaf.shape)]
+    wanted: dict[str, str] = {}
+    for shape_a, shape_b in pairs:
+        proposed: dict[str, set[str]] = {}
+        for x, y in zip(shape_a, shape_b):
+            if x.size == y.size and y.name not in wanted and x.name not in wanted.values():
+                proposed.setdefault(y.name, set()).add(x.name)
+        for y, xs in sorted(proposed.items()):
+            if len(xs) == 1 and (x := next(iter(xs))) not in wanted.values():
+                wanted[y] = x
+    term = rename_everywhere(term, wanted)
+    present = axis_names(term)
+    keep = {x.name for leaf in a.inputs for x in leaf.shape} | set(a.out_axes)
+    back = {new: old for old, new in apart.items() if new in present and old not in present | keep}
+    term = rename_everywhere(term, back)
+    out_b = tuple(back.get(wanted.get(y, y), wanted.get(y, y)) for y in out_b)
     swaps = {}
-    for leaf in b.inputs:
-        other = mine.get(leaf.name)
-        if other is None or other.shape == leaf.shape or len(other.shape) != len(leaf.shape):
+    for leaf in term_inputs(term):
+        other = by_name.get(leaf.name)
+        if other is None or other.shape == leaf.shape or len(other.shape) != len(leaf.shape) \
+                or any(x.size != y.size for x, y in zip(other.shape, leaf.shape)):
             continue
-        if any(x.size != y.size for x, y in zip(other.shape, leaf.shape)):
-            continue
-        back = tuple((x.name, y.name) for x, y in zip(other.shape, leaf.shape) if x.name != y.name)
-        swaps[leaf] = Rename(Input(leaf.name, other.shape), back) if back else Input(leaf.name, other.shape)
+        moved = tuple((x.name, y.name) for x, y in zip(other.shape, leaf.shape) if x.name != y.name)
+        swaps[leaf] = Rename(Input(leaf.name, other.shape), moved)
     if swaps:
         try:
             term = substitute(term, swaps)
-        except AnatomyError:  # a scan whose step reads the leaf along its own axis: keep the names
+        except AnatomyError:  # one name with two sizes, or a scan along the renamed axis: keep the names
             pass
-    if len(a.out_axes) == len(b.out_axes) and b.out_axes != a.out_axes:
-        sizes_a, sizes_b = a.term.type.sizes, term.type.sizes
-        if all(sizes_a[x] == sizes_b[y] for x, y in zip(a.out_axes, b.out_axes)) \
-                and not (set(a.out_axes) & set(term.bound) - set(b.out_axes)):
-            term = term.rename(dict(zip(b.out_axes, a.out_axes)))
     if term is b.term:
         return b
-    return Variant.from_term(b.name, term, out_axes=a.out_axes if len(a.out_axes) == len(b.out_axes) else b.out_axes,
-                             title=b.title, citation=b.citation, notes=b.notes)
+    return Variant.from_term(b.name, term, out_axes=out_b, title=b.title, citation=b.citation, notes=b.notes)
+
+
+def _fresh(name: str, used: set[str]) -> str:
+    k = 1
+    while f"{name}{k}" in used:
+        k += 1
+    return f"{name}{k}"
 
 
 def check(a: Variant, b: Variant, *, budget: Budget = Budget(), seeds: int = 3, examples: int = 20, seed: int = 0,

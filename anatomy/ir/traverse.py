@@ -19,7 +19,8 @@ from collections.abc import Callable, Iterator, Mapping
 from ..errors import AxisTypeError
 from .ops import BinaryOp
 from .size import Size
-from .term import Axis, Binary, Const, Dim, Index, Input, Param, Split, State, Term
+from .term import (Axis, Binary, Concat, Const, Dim, Index, Input, Merge, Normalize, Param, Reduce, Rename, Scan,
+                   Softmax, Split, State, Term, Unary, Where)
 
 
 def postorder(term: Term) -> Iterator[Term]:
@@ -148,3 +149,60 @@ def substitute_sizes(term: Term, mapping: Mapping[str, Size]) -> Term:
         return node
 
     return rewrite_bottom_up(term, fn)
+
+
+def axis_names(term: Term) -> set[str]:
+    """Every axis name a term uses, free or bound (leaves' declared axes included)."""
+    found: set[str] = set()
+    for node in postorder(term):
+        found.update(node.env)
+    return found
+
+
+def rename_everywhere(term: Term, mapping: Mapping[str, str]) -> Term:
+    """``term`` with each axis name in ``mapping`` replaced by its value at every occurrence —
+    leaves' declared axes, binders, positions — the same function written with other names.
+    The mapping must be one-to-one and its targets new to ``term`` (not checked here beyond
+    what the term's own checks catch).
+
+    Example:
+        >>> from anatomy.ir.term import Axis, Input
+        >>> k = Input("K", (Axis("j", "n"), Axis("d", "dk")))
+        >>> str(rename_everywhere(k.sum("j"), {"j": "t", "d": "c"}))
+        'sum_t(K[t, c])'
+    """
+    if not any(a in mapping for a in axis_names(term)):
+        return term
+    m = lambda a: mapping.get(a, a)  # noqa: E731
+    shape = lambda axes: tuple(Axis(m(a.name), a.size) for a in axes)  # noqa: E731
+    done: dict[int, Term] = {}
+
+    def build(t: Term, kids: tuple[Term, ...]) -> Term:  # each node built once, fields and children renamed
+        if isinstance(t, (Input, Param, State)):
+            return type(t)(t.name, shape(t.shape))
+        if isinstance(t, Index):
+            return Index(shape((t.axis,))[0])
+        if isinstance(t, (Const, Dim)):
+            return t
+        if isinstance(t, (Unary, Binary, Where)):
+            return t.with_children(kids)
+        if isinstance(t, Reduce):
+            return Reduce(t.op, kids[0], m(t.axis))
+        if isinstance(t, (Softmax, Normalize)):
+            return type(t)(kids[0], m(t.axis))
+        if isinstance(t, Rename):
+            return Rename(kids[0], tuple((m(a), m(b)) for a, b in t.mapping))
+        if isinstance(t, Concat):
+            return Concat(kids, m(t.axis), m(t.out))
+        if isinstance(t, Split):
+            return Split(kids[0], m(t.axis), shape(t.into))
+        if isinstance(t, Merge):
+            return Merge(kids[0], tuple(m(a) for a in t.merged), m(t.out))
+        if isinstance(t, Scan):
+            n = len(t.states)
+            return Scan(m(t.axis), kids[:n], kids[n:2 * n], kids[2 * n:], t.out)
+        raise AssertionError(f"unhandled node kind {type(t).__name__}")
+
+    for node in postorder(term):
+        done[id(node)] = build(node, tuple(done[id(k)] for k in node.children))
+    return done[id(term)]

@@ -104,6 +104,8 @@ def unify_signatures(left: Sequence[Input], right: Sequence[Input], left_out: Se
     """:func:`unify` on signatures given piece by piece; an input is not renamed to a name in
     ``taken`` (the parameters' names)."""
     pairs = [(a, b) for a, b in pair_inputs(left, right) if a.name == b.name or a.name not in taken]
+    if len(pairs) < min(len(left), len(right)):  # neither reads a subset of the other's inputs
+        return None
     equations = [(x.size, y.size) for a, b in pairs for x, y in zip(a.shape, b.shape)]
     if len(left_out) != len(right_out):
         return None
