@@ -128,8 +128,10 @@ def build_taxonomy(entries: Sequence[Entry] | None = None, *, budget: Budget = B
     for k, (a, b) in enumerate(pairs):
         tick("families", k, len(pairs))
         va, vb = variants[a], variants[b]
-        if not (plausible(va.term, vb.term, trials=SCREEN_TRIALS) or plausible(vb.term, va.term, trials=SCREEN_TRIALS)):
-            continue
+        if not plausible(va.term, vb.term, trials=SCREEN_TRIALS):
+            if not plausible(vb.term, va.term, trials=SCREEN_TRIALS):
+                continue
+            va, vb = vb, va  # only the other way round screens: ask that way, so a ⊑ is stored as found
         rec = check(va, vb, **kw)
         if rec["relation"] in ("reparam-equivalent", "specializes", "generalizes", "equivalent"):
             if rec["relation"] == "generalizes":  # stored one way round: left ⊑ right
