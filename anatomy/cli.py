@@ -326,7 +326,9 @@ def _counterexample_text(cex: dict) -> str:
         values = f"{cex['left_residue']} vs {cex['right_residue']} (mod {cex['modulus']})"
     else:
         values = f"{cex['left']} vs {cex['right']}"
-    return f"counterexample ({cex['oracle']}): sizes {sizes}{extra}, at [{entry}]: {values}"
+    shapes = "".join(f"; {name} {'×'.join(map(str, dims)) or 'scalar'}" for name, dims in cex.get("shapes", {}).items())
+    error = f", relative RMS error {cex['relative_rms_error']:.3g}" if isinstance(cex.get("relative_rms_error"), float) else ""
+    return f"counterexample ({cex['oracle']}): sizes {sizes}{extra}{shapes}, at [{entry}]: {values}{error}"
 
 
 def render_evidence(ev: dict, indent: str = "  ") -> list[str]:

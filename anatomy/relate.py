@@ -42,7 +42,7 @@ from .family.relation import family_relation
 from .family.search import inputs_differ, plausible
 from .ir.syntax.printer import print_with_lets
 from .ir.term import Axis
-from .ir.traverse import inputs as term_inputs, size_symbols
+from .ir.traverse import inputs as term_inputs, params as term_params, size_symbols
 from .ir.unify import Alignment, unify
 from .ir.variant import Variant
 from .verify.numeric import compare, signature_mismatch
@@ -184,7 +184,7 @@ def _exact(a: Variant, b: Variant, record: dict, *, budget: Budget, sizes, seeds
         raise OracleConflict(f"the e-graph joined {a.name} and {b.name}, but {evidence.reason}; one of the "
                              f"rules {', '.join(joined.rules + joined.prepared_by)} is wrong")
     if evidence.verdict == "refuted":
-        record.update(relation="distinct", counterexample=_counterexample(evidence), reason=evidence.reason)
+        record.update(relation="distinct", counterexample=_counterexample(evidence, a.term), reason=evidence.reason)
     elif joined.joined:
         record.update(relation="equivalent", conditions=conditions, reason="the e-graph joined them, and " + (
             "z3 proved it at every size up to " + str(evidence.smt.bound) if evidence.smt.verdict == "proved"
@@ -240,13 +240,19 @@ def _family_reason(fam: dict, exact: dict) -> str:
             f"right ⊑ left: {bwd['reason']})")
 
 
-def _counterexample(evidence) -> dict:
-    """The numeric counterexample when there is one (it replays by seed), else z3's."""
+def _counterexample(evidence, term) -> dict:
+    """The numeric counterexample when there is one (it replays by seed), else z3's, with the
+    shape of every input and parameter at its sizes."""
     if evidence.numeric.counterexample is not None:
-        return {"oracle": "float64", **evidence.numeric.counterexample.to_json()}
-    if evidence.smt.counterexample is not None:
-        return {"oracle": "z3", **evidence.smt.counterexample.to_json()}
-    return {"oracle": "finite-field", **evidence.field.counterexample.to_json()}
+        found = {"oracle": "float64", **evidence.numeric.counterexample.to_json()}
+    elif evidence.smt.counterexample is not None:
+        found = {"oracle": "z3", **evidence.smt.counterexample.to_json()}
+    else:
+        found = {"oracle": "finite-field", **evidence.field.counterexample.to_json()}
+    leaves = term_inputs(term) + term_params(term)
+    found["shapes"] = {x.name: [a.size.evaluate(found["sizes"]) for a in x.shape] for x in leaves
+                       if set(sym for a in x.shape for sym in a.size.symbols) <= set(found["sizes"])}
+    return found
 
 
 def classes(variants: Sequence[Variant], *, budget: Budget = Budget()) -> dict:

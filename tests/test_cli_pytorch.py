@@ -48,8 +48,10 @@ def test_examples_relations_through_the_cli(capsys, entry):
         assert rec["evidence"]["rules"] is not None and rec["evidence"]["numeric"]["verdict"] == "agree"
         assert rec["evidence"]["egraph"]["stop"] == "joined"
     if entry["relation"] == "distinct":
-        cex = rec["counterexample"]
+        cex = rec["counterexample"]  # a reproduction: the input shapes, the entry, both values
         assert cex["sizes"] and cex["oracle"] in ("float64", "z3", "finite-field")
+        assert set(cex["shapes"]) == {"q", "k", "v"} and all(len(s) == 2 and min(s) >= 1 for s in cex["shapes"].values())
+        assert cex["shapes"]["q"][0] == cex["sizes"]["n"]
 
 
 @pytest.mark.slow
