@@ -41,8 +41,9 @@ from .family.approx import approximated_by
 from .family.relation import family_relation
 from .family.search import inputs_differ, plausible
 from .ir.syntax.printer import print_with_lets
-from .ir.term import Axis
-from .ir.traverse import inputs as term_inputs, params as term_params, size_symbols
+from .ir.term import Axis, Input, Rename
+from .ir.traverse import (axis_names, inputs as term_inputs, params as term_params, rename_everywhere,
+                           size_symbols, substitute)
 from .ir.unify import Alignment, unify
 from .ir.variant import Variant
 from .verify.numeric import compare, signature_mismatch
@@ -79,9 +80,6 @@ def _rename_axes(a: Variant, b: Variant) -> Variant:
     where the sizes agree: ``b``'s axis names are first made apart from ``a``'s, then renamed
     everywhere (:func:`~anatomy.ir.traverse.rename_everywhere`) where one ``b`` name stands for
     one ``a`` name; an input read along two of ``a``'s names keeps a renaming at the leaf."""
-    from .ir.term import Input, Rename
-    from .ir.traverse import axis_names, rename_everywhere, substitute
-
     theirs, mine = axis_names(a.term), axis_names(b.term)
     used = set(theirs | mine)
     apart = {}
@@ -325,12 +323,12 @@ def classify(v: Variant, catalogue: Sequence[Variant], *, budget: Budget = Budge
     eng = Engine()
     inserted: dict = {}
 
-    def handle(term) -> int:  # one e-class per distinct term: ``v`` aligned the same way is inserted once
+    def handle(term, like: int | None = None) -> int:  # ``v`` aligned the same way is inserted once
         if term not in inserted:
-            inserted[term] = eng.add(term)
+            inserted[term] = eng.add(term, like=like)
         return inserted[term]
 
-    handles = [(handle(mine.term), handle(other.term)) for mine, other, _ in pairs]
+    handles = [(h := handle(mine.term), handle(other.term, like=h)) for mine, other, _ in pairs]
     eng.run(budget)
     for (mine, other, given), (left, right) in zip(pairs, handles):
         joined = eng.same(left, right)

@@ -30,7 +30,7 @@ from ..family.approx import approximated_by
 from ..family.search import plausible
 from ..ir.syntax.printer import print_with_lets
 from ..ir.variant import declared_names
-from ..relate import check, comparable
+from ..relate import align, check, comparable
 from .catalogue import Entry, load_catalogue
 from .components import COMPONENTS, OPTIONS
 
@@ -128,8 +128,9 @@ def build_taxonomy(entries: Sequence[Entry] | None = None, *, budget: Budget = B
     for k, (a, b) in enumerate(pairs):
         tick("families", k, len(pairs))
         va, vb = variants[a], variants[b]
-        if not plausible(va.term, vb.term, trials=SCREEN_TRIALS):
-            if not plausible(vb.term, va.term, trials=SCREEN_TRIALS):
+        x, y, _ = align(va, vb)  # screened as check will compare them: names and sizes unified
+        if not plausible(x.term, y.term, trials=SCREEN_TRIALS):
+            if not plausible(y.term, x.term, trials=SCREEN_TRIALS):
                 continue
             va, vb = vb, va  # only the other way round screens: ask that way, so a ⊑ is stored as found
         rec = check(va, vb, **kw)
