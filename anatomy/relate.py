@@ -295,10 +295,11 @@ _LISTS = {"equivalent": "equivalent", "reparam-equivalent": "reparam_equivalent"
 def comparable(a: Variant, b: Variant) -> bool:
     """Once aligned (:func:`align`), the same output type and one variant's inputs among the
     other's: a relation can hold."""
-    return _comparable(*align(a, b)[:2])
+    return comparable_aligned(*align(a, b)[:2])
 
 
-def _comparable(a: Variant, b: Variant) -> bool:
+def comparable_aligned(a: Variant, b: Variant) -> bool:
+    """:func:`comparable` for a pair :func:`align` has aligned."""
     na, nb = {x.name for x in a.inputs}, {x.name for x in b.inputs}
     return a.term.type == b.term.type and (na <= nb or nb <= na)
 
@@ -318,7 +319,7 @@ def classify(v: Variant, catalogue: Sequence[Variant], *, budget: Budget = Budge
                     "generalizes": [], "approximated_by": [], "unknown": [], "compared": 0, "evidence": {}}
     pairs = [(*align(v, o)[:2], o) for o in sorted(catalogue, key=lambda x: x.name)
              if not (o.name == v.name and o.term is v.term)]
-    pairs = [p for p in pairs if _comparable(p[0], p[1])]
+    pairs = [p for p in pairs if comparable_aligned(p[0], p[1])]
     record["compared"] = len(pairs)
     eng = Engine()
     inserted: dict = {}

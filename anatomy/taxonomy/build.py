@@ -30,7 +30,7 @@ from ..family.approx import approximated_by
 from ..family.search import plausible
 from ..ir.syntax.printer import print_with_lets
 from ..ir.variant import declared_names
-from ..relate import align, check, comparable
+from ..relate import align, check, comparable_aligned
 from .catalogue import Entry, load_catalogue
 from .components import COMPONENTS, OPTIONS
 
@@ -122,13 +122,14 @@ def build_taxonomy(entries: Sequence[Entry] | None = None, *, budget: Budget = B
                     relations.append(_relation_record(rec))
 
     # 2. families: screen, then check in full
-    pairs = [(a, b) for group in by_type.values() for a, b in itertools.combinations(group, 2)
-             if exact.find(a) != exact.find(b) and comparable(variants[a], variants[b])
-             and (variants[a].params or variants[b].params)]
+    aligned = {(a, b): align(variants[a], variants[b])[:2] for group in by_type.values()
+               for a, b in itertools.combinations(group, 2)
+               if exact.find(a) != exact.find(b) and (variants[a].params or variants[b].params)}
+    pairs = [pair for pair, (x, y) in aligned.items() if comparable_aligned(x, y)]
     for k, (a, b) in enumerate(pairs):
         tick("families", k, len(pairs))
         va, vb = variants[a], variants[b]
-        x, y, _ = align(va, vb)  # screened as check will compare them: names and sizes unified
+        x, y = aligned[(a, b)]  # screened as check will compare them: names and sizes unified
         if not plausible(x.term, y.term, trials=SCREEN_TRIALS):
             if not plausible(y.term, x.term, trials=SCREEN_TRIALS):
                 continue
