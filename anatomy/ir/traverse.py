@@ -137,18 +137,21 @@ def substitute_sizes(term: Term, mapping: Mapping[str, Size]) -> Term:
     def axes(shape: tuple[Axis, ...]) -> tuple[Axis, ...]:
         return tuple(Axis(a.name, a.size.substitute(mapping)) for a in shape)
 
-    def fn(node: Term) -> Term:
+    done: dict[int, Term] = {}
+    for node in postorder(term):  # each node built once, its sizes and children new together
+        kids = tuple(done[id(k)] for k in node.children)
         if isinstance(node, (Input, Param, State)):
-            return type(node)(node.name, axes(node.shape))
-        if isinstance(node, Dim):
-            return Dim(node.size.substitute(mapping))
-        if isinstance(node, Index):
-            return Index(axes((node.axis,))[0])
-        if isinstance(node, Split):
-            return Split(node.x, node.axis, axes(node.into))
-        return node
-
-    return rewrite_bottom_up(term, fn)
+            out = type(node)(node.name, axes(node.shape))
+        elif isinstance(node, Dim):
+            out = Dim(node.size.substitute(mapping))
+        elif isinstance(node, Index):
+            out = Index(axes((node.axis,))[0])
+        elif isinstance(node, Split):
+            out = Split(kids[0], node.axis, axes(node.into))
+        else:
+            out = node if all(a is b for a, b in zip(node.children, kids)) else node.with_children(kids)
+        done[id(node)] = out
+    return done[id(term)]
 
 
 def axis_names(term: Term) -> set[str]:

@@ -137,23 +137,31 @@ def _solve(equations: list[tuple[Size, Size]], left_symbols: set[str]) -> tuple[
     symbol in its own value), or None if there is none this solver can find."""
     subst: dict[str, Size] = {}
     for lhs, rhs in equations:
-        x, y = lhs.substitute(subst), rhs.substitute(subst)
-        if x == y:
-            continue
-        bind = _binding(*_cancel(x, y), left_symbols)
-        if bind is None:
-            return None
-        symbol, value = bind
-        subst = {s: v.substitute({symbol: value}) for s, v in subst.items()}
-        subst[symbol] = value
+        while (x := lhs.substitute(subst)) != (y := rhs.substitute(subst)):  # a product binds a factor at a time
+            bind = _binding(*_cancel(x, y), left_symbols)
+            if bind is None:
+                return None
+            symbol, value = bind
+            subst = {s: v.substitute({symbol: value}) for s, v in subst.items()}
+            subst[symbol] = value
     return tuple(sorted(subst.items()))
 
 
 def _cancel(x: Size, y: Size) -> tuple[Size, Size]:
-    """``c*s = c*t`` reduced to ``s = t`` (one monomial each, the same coefficient)."""
-    if len(x.terms) == len(y.terms) == 1 and x.terms[0][1] == y.terms[0][1] and x.terms[0][0] and y.terms[0][0]:
-        return Size(((x.terms[0][0], 1),)), Size(((y.terms[0][0], 1),))
-    return x, y
+    """Two products with the same coefficient, their common factors cancelled: ``H*dh = G*R*dh``
+    gives ``H = G*R``; ``B*C = U*W`` gives its first factors ``B = U`` (then the rest)."""
+    if not (len(x.terms) == len(y.terms) == 1 and x.terms[0][1] == y.terms[0][1]):
+        return x, y
+    mx, my = list(x.terms[0][0]), list(y.terms[0][0])
+    for s in list(mx):
+        if s in my:
+            mx.remove(s)
+            my.remove(s)
+    if not mx or not my:
+        return x, y
+    if len(mx) > 1 and len(my) > 1:
+        mx, my = mx[:1], my[:1]
+    return Size(((tuple(mx), 1),)), Size(((tuple(my), 1),))
 
 
 def _binding(x: Size, y: Size, left_symbols: set[str]) -> tuple[str, Size] | None:
