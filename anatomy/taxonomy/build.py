@@ -7,6 +7,10 @@ report renderers turn into Markdown, HTML and JSON:
 1. **≡ classes.** Variants with the same output type go into one e-graph per type, which
    saturates within the budget; each class with several members has each member checked
    against the first by :func:`anatomy.relate.check` (the e-graph's join, and every oracle).
+   Pairs the shared e-graph left apart but whose values agree on random inputs shared by
+   name are then checked on their own, with at least ``check``'s default budget: a join
+   makes them one class, and a pair that stays
+   ``unknown`` (equal on every test, not derived) is recorded as such.
 2. **Families.** For every pair of comparable variants (same output type, one's inputs
    among the other's) where either has parameters, the numeric screen of the witness search
    proposes candidates both ways; only a pair with a passing proposal gets the full
@@ -16,8 +20,8 @@ report renderers turn into Markdown, HTML and JSON:
 4. **⊑≈** relations come from :func:`anatomy.family.approx.approximated_by`, apart.
 5. **Derivations** (:mod:`.derivations`): the seed paper's step sequences, each step checked.
 
-Only relations that hold are recorded: a pair that nothing relates is simply absent (no
-claim is made about it). The record carries no wall time: the same catalogue gives the same bytes.
+Only relations that hold, and the ``unknown`` pairs of step 1, are recorded: a pair that
+nothing relates is simply absent (no claim is made about it). The record carries no wall time: the same catalogue gives the same bytes.
 """
 
 from __future__ import annotations
@@ -25,12 +29,17 @@ from __future__ import annotations
 import itertools
 from collections.abc import Callable, Sequence
 
+import numpy as np
+
 from ..egraph.engine import Budget, partition
+from ..errors import AnatomyError
 from ..family.approx import approximated_by
 from ..family.search import plausible
 from ..ir.syntax.printer import print_with_lets
+from ..ir.traverse import size_symbols
 from ..ir.variant import declared_names
 from ..relate import align, check, comparable_aligned
+from ..runtime import evaluate, random_values
 from .catalogue import Entry, load_catalogue
 from .components import COMPONENTS, OPTIONS
 
@@ -55,6 +64,27 @@ def _variant_record(e: Entry) -> dict:
             "decomposition": e.decomposition,
             "inputs": [x.name for x in v.inputs], "params": [p.name for p in v.params],
             "type": str(v.term.type)}
+
+
+def _values(group: Sequence) -> dict[str, np.ndarray]:
+    """Each variant's output on random inputs and parameters shared by name, at sizes shared
+    by symbol (a screen: equal values make a pair worth checking, nothing more)."""
+    symbols = sorted({s for v in group for s in size_symbols(v.term)})
+    sizes = {s: 3 + k % 4 for k, s in enumerate(symbols)}
+    out = {}
+    for v in group:
+        try:
+            with np.errstate(all="ignore"):
+                value = evaluate(v.term, random_values(v.term, sizes=sizes, seed=7), sizes=sizes)
+        except (AnatomyError, ValueError, ArithmeticError):
+            continue
+        out[v.name] = np.asarray(value.transpose(tuple(sorted(value.axes))).data, dtype=float)
+    return out
+
+
+def _same(x, y) -> bool:
+    return x is not None and y is not None and x.shape == y.shape and bool(np.isfinite(x).all()) \
+        and bool(np.allclose(x, y, rtol=1e-9, atol=1e-12))
 
 
 def _relation_record(rec: dict) -> dict:
@@ -120,6 +150,20 @@ def build_taxonomy(entries: Sequence[Entry] | None = None, *, budget: Budget = B
                     exact.join(first, group[other])
                     reparam.join(first, group[other])
                     relations.append(_relation_record(rec))
+
+    # 1b. pairs with equal values on shared random inputs that the shared e-graph (its budget
+    # spread over the whole group) did not join: each checked on its own
+    for _, group in sorted(by_type.items()):
+        values = _values([variants[n] for n in group])
+        for a, b in itertools.combinations(group, 2):
+            if exact.find(a) == exact.find(b) or not _same(values.get(a), values.get(b)):
+                continue
+            rec = check(variants[a], variants[b], **{**kw, "budget": max(budget, Budget(), key=lambda x: x.iterations)})
+            if rec["relation"] == "equivalent":
+                exact.join(a, b)
+                reparam.join(a, b)
+            if rec["relation"] in ("equivalent", "unknown"):  # unknown: equal on every test, not derived
+                relations.append(_relation_record(rec))
 
     # 2. families: screen, then check in full
     aligned = {(a, b): align(variants[a], variants[b])[:2] for group in by_type.values()
