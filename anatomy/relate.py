@@ -34,6 +34,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
+import numpy as np
+
 from .egraph.cost import cost_sizes, term_cost
 from .egraph.engine import Budget, Engine, join, partition
 from .errors import AnatomyError, InternalError, OracleConflict
@@ -46,6 +48,7 @@ from .ir.traverse import (axis_names, inputs as term_inputs, params as term_para
                            size_symbols, substitute)
 from .ir.unify import Alignment, unify
 from .ir.variant import Variant
+from .runtime import evaluate, random_values
 from .verify.numeric import compare, signature_mismatch
 from .verify.oracles import run_oracles
 from .verify.smt import BOUND
@@ -286,6 +289,29 @@ def _cost(c) -> dict:
     return {"flops": c.flops, "bytes": c.bytes, "text": str(c)}
 
 
+def shared_values(terms: Sequence, names: Sequence[str]) -> dict:
+    """Each term's output (by name) on random inputs and parameters shared by leaf name, at
+    sizes shared by symbol: a screen, where equal values make a pair worth checking and
+    nothing more. A term that cannot be evaluated is left out."""
+    symbols = sorted({s for t in terms for s in size_symbols(t)})
+    sizes = {s: 3 + k % 4 for k, s in enumerate(symbols)}
+    out = {}
+    for name, term in zip(names, terms):
+        try:
+            with np.errstate(all="ignore"):
+                value = evaluate(term, random_values(term, sizes=sizes, seed=7), sizes=sizes)
+        except (AnatomyError, ValueError, ArithmeticError):
+            continue
+        out[name] = np.asarray(value.transpose(tuple(sorted(value.axes))).data, dtype=float)
+    return out
+
+
+def same_values(x, y) -> bool:
+    """Whether two outputs of :func:`shared_values` agree (finite, relative 1e-9)."""
+    return x is not None and y is not None and x.shape == y.shape and bool(np.isfinite(x).all()) \
+        and bool(np.allclose(x, y, rtol=1e-9, atol=1e-12))
+
+
 # -- classify ----------------------------------------------------------------------------
 
 _LISTS = {"equivalent": "equivalent", "reparam-equivalent": "reparam_equivalent", "specializes": "specializes",
@@ -312,8 +338,9 @@ def classify(v: Variant, catalogue: Sequence[Variant], *, budget: Budget = Budge
     (JSON schema in docs/reference/cli.md). Variants with another output type are skipped.
 
     Cheap filters choose what to check in full: one e-graph holds ``v`` and every comparable
-    variant (a join is a candidate for ≡), and the numeric screen of the witness search
-    (a passing proposal either way is a candidate for ≅ or ⊑). Each candidate then gets the
+    variant (a join is a candidate for ≡), equal values on shared random inputs (a candidate
+    for ≡ the shared e-graph missed), and the numeric screen of the witness search (a
+    passing proposal either way is a candidate for ≅ or ⊑). Each candidate then gets the
     full :func:`check`, whose verdict is the answer."""
     record: dict = {"name": v.name, "equivalent": [], "reparam_equivalent": [], "specializes": [],
                     "generalizes": [], "approximated_by": [], "unknown": [], "compared": 0, "evidence": {}}
@@ -334,7 +361,8 @@ def classify(v: Variant, catalogue: Sequence[Variant], *, budget: Budget = Budge
     for (mine, other, given), (left, right) in zip(pairs, handles):
         joined = eng.same(left, right)
         family = (v.params or other.params) and (plausible(mine.term, other.term) or plausible(other.term, mine.term))
-        if joined or family:
+        values = shared_values([mine.term, other.term], ["mine", "other"])  # the e-graph's budget is shared
+        if joined or family or same_values(values.get("mine"), values.get("other")):
             rec = check(v, given, budget=budget, seeds=seeds, examples=examples, seed=seed, bound=bound)
             rel = rec["relation"]
             if rel in _LISTS:

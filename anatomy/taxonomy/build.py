@@ -29,17 +29,12 @@ from __future__ import annotations
 import itertools
 from collections.abc import Callable, Sequence
 
-import numpy as np
-
 from ..egraph.engine import Budget, partition
-from ..errors import AnatomyError
 from ..family.approx import approximated_by
 from ..family.search import plausible
 from ..ir.syntax.printer import print_with_lets
-from ..ir.traverse import size_symbols
 from ..ir.variant import declared_names
-from ..relate import align, check, comparable_aligned
-from ..runtime import evaluate, random_values
+from ..relate import align, check, comparable_aligned, same_values, shared_values
 from .catalogue import Entry, load_catalogue
 from .components import COMPONENTS, OPTIONS
 
@@ -64,27 +59,6 @@ def _variant_record(e: Entry) -> dict:
             "decomposition": e.decomposition,
             "inputs": [x.name for x in v.inputs], "params": [p.name for p in v.params],
             "type": str(v.term.type)}
-
-
-def _values(group: Sequence) -> dict[str, np.ndarray]:
-    """Each variant's output on random inputs and parameters shared by name, at sizes shared
-    by symbol (a screen: equal values make a pair worth checking, nothing more)."""
-    symbols = sorted({s for v in group for s in size_symbols(v.term)})
-    sizes = {s: 3 + k % 4 for k, s in enumerate(symbols)}
-    out = {}
-    for v in group:
-        try:
-            with np.errstate(all="ignore"):
-                value = evaluate(v.term, random_values(v.term, sizes=sizes, seed=7), sizes=sizes)
-        except (AnatomyError, ValueError, ArithmeticError):
-            continue
-        out[v.name] = np.asarray(value.transpose(tuple(sorted(value.axes))).data, dtype=float)
-    return out
-
-
-def _same(x, y) -> bool:
-    return x is not None and y is not None and x.shape == y.shape and bool(np.isfinite(x).all()) \
-        and bool(np.allclose(x, y, rtol=1e-9, atol=1e-12))
 
 
 def _relation_record(rec: dict) -> dict:
@@ -154,9 +128,9 @@ def build_taxonomy(entries: Sequence[Entry] | None = None, *, budget: Budget = B
     # 1b. pairs with equal values on shared random inputs that the shared e-graph (its budget
     # spread over the whole group) did not join: each checked on its own
     for _, group in sorted(by_type.items()):
-        values = _values([variants[n] for n in group])
+        values = shared_values([variants[n].term for n in group], [n for n in group])
         for a, b in itertools.combinations(group, 2):
-            if exact.find(a) == exact.find(b) or not _same(values.get(a), values.get(b)):
+            if exact.find(a) == exact.find(b) or not same_values(values.get(a), values.get(b)):
                 continue
             rec = check(variants[a], variants[b], **{**kw, "budget": max(budget, Budget(), key=lambda x: x.iterations)})
             if rec["relation"] == "equivalent":
