@@ -491,21 +491,47 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 
 def cmd_explore(args: argparse.Namespace) -> int:
-    from .taxonomy.explore import CORE, explore
+    from .taxonomy.explore import FULL_REPARAM_PAIRS, SPACES, explore
 
-    found = explore(restrict=None if args.full else CORE, progress=_progress(sys.stderr.isatty()))
+    if args.workers < 1:
+        raise UsageError(expected("a positive integer for --workers", repr(args.workers)), hint="e.g. --workers 2")
+    if args.reparam_pairs is not None and args.reparam_pairs < 0:
+        raise UsageError(expected("a non-negative integer for --reparam-pairs", repr(args.reparam_pairs)))
+    if args.full and args.space != "core":
+        raise UsageError("--full and --space name two spaces", hint="pass one of them")
+    pairs = args.reparam_pairs if args.reparam_pairs is not None else FULL_REPARAM_PAIRS if args.full else None
+    found = explore(restrict=None if args.full else SPACES[args.space], reparam_pairs=pairs, workers=args.workers,
+                    progress=_progress(sys.stderr.isatty()))
     if args.json:
         _emit_json(found)
         return EXIT_OK
-    print(f"space: {found['size']} points ({' x '.join(str(len(v)) for v in found['space'].values())}); "
-          f"{found['points']} well-typed, {found['ill_typed']} ill-typed")
-    print(f"classes: {found['classes']} ≡ (by float64 fingerprint and e-graph join; {found['unjoined']} "
-          f"numerically equal points the e-graph did not join within its budget), "
-          f"{found['reparam_classes']} ≅ (witnesses both ways)")
-    print(f"literature variants found: {', '.join(found['literature']) or '—'}")
-    print(f"new classes: {len(found['new'])}")
-    print(f"time {found['seconds']} s, peak memory {found['peak_mb']} MiB")
+    print(render_explore(found))
     return EXIT_OK
+
+
+def render_explore(found: dict) -> str:
+    """The text summary of an explore record."""
+    by = ", ".join(f"{c} {n}" for c, n in found["ill_typed_by"].items())
+    rp = found["reparam_pairs"]
+    lines = [f"space: {found['size']} points ({' x '.join(str(len(v)) for v in found['space'].values())}); "
+             f"{found['points']} well-typed, {found['ill_typed']} ill-typed (rejected by: {by or '—'})",
+             f"terms: {found['distinct_terms']} distinct ({found['same_term']} points build another point's term)",
+             f"fingerprints: {found['fingerprint_groups']} groups ({found['non_finite']} distinct terms with "
+             f"non-finite values, {found['unevaluated']} not evaluated)",
+             f"classes: {found['classes']} ≡ (e-graph joins within fingerprint groups; {found['unjoined']} more than "
+             f"the groups: numerically equal, not joined within the budget), {found['reparam_classes']} ≅",
+             f"≅ pairs: {rp['comparable']} comparable, {rp['profile_differs']} with different family profiles "
+             f"(not ≅ by a numeric necessary condition), {rp['same_profile']} with the same "
+             f"({rp['numerically_equal']} numerically equal, left to ≡), {rp['tried']} tried by the witness "
+             f"search ({rp['not_tried']} not tried), {rp['passed_screen']} passed its screen, {rp['merged']} merged",
+             f"literature variants found: {', '.join(found['literature']) or '—'}",
+             f"new classes: {len(found['new'])}"]
+    for name, sub in found["subspaces"].items():
+        lines.append(f"subspace {name}: {sub['points']} of {sub['size']} points well-typed, {sub['classes']} ≡ and "
+                     f"{sub['reparam_classes']} ≅ classes, literature: {', '.join(sub['literature']) or '—'}")
+    stages = "; ".join(f"{k} {v['seconds']} s {v['peak_mb']} MiB" for k, v in found["stages"].items())
+    lines += [f"stages: {stages}", f"time {found['seconds']} s, peak memory {found['peak_mb']} MiB"]
+    return "\n".join(lines)
 
 
 def cmd_classes(args: argparse.Namespace) -> int:
@@ -673,6 +699,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     s = sub.add_parser("explore", help="recombine the components: every well-typed point, classified")
     s.add_argument("--full", action="store_true", help="the full product of every option (millions of points)")
+    s.add_argument("--space", choices=("core", "paper"), default="core",
+                   help="a named subspace, without --full (default: core)")
+    s.add_argument("--reparam-pairs", type=int, default=None, metavar="N",
+                   help="the most pairs the ≅ witness search tries (default: all; with --full: 4000)")
+    s.add_argument("--workers", type=int, default=1, help="processes for fingerprints and ≅ (default 1)")
     s.add_argument("--json", action="store_true", help="print JSON (schema: docs/reference/cli.md)")
     s.set_defaults(fn=cmd_explore)
 

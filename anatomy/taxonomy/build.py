@@ -8,7 +8,7 @@ report renderers turn into Markdown, HTML and JSON:
    saturates within the budget; each class with several members has each member checked
    against the first by :func:`anatomy.relate.check` (the e-graph's join, and every oracle).
    Pairs the shared e-graph left apart but whose values agree on random inputs shared by
-   name are then checked on their own, with at least ``check``'s default budget: a join
+   name are then checked on their own (``PAIR_BUDGET``: ``check``'s iterations): a join
    makes them one class, and a pair that stays
    ``unknown`` (equal on every test, not derived) is recorded as such.
 2. **Families.** For every pair of comparable variants (same output type, one's inputs
@@ -41,6 +41,8 @@ from .components import COMPONENTS, OPTIONS
 SCHEMA = "anatomy-taxonomy/1"
 
 BUDGET = Budget(iterations=6, seconds=20.0, nodes=100_000)
+PAIR_BUDGET = Budget(iterations=8, seconds=10.0, nodes=30_000)
+"""For a numerically equal pair checked on its own: ``check``'s iterations, a smaller graph."""
 """The e-graph budget per output type (the ≡ classes) and per checked pair."""
 
 SCREEN_TRIALS = 100
@@ -132,7 +134,7 @@ def build_taxonomy(entries: Sequence[Entry] | None = None, *, budget: Budget = B
         for a, b in itertools.combinations(group, 2):
             if exact.find(a) == exact.find(b) or not same_values(values.get(a), values.get(b)):
                 continue
-            rec = check(variants[a], variants[b], **{**kw, "budget": max(budget, Budget(), key=lambda x: x.iterations)})
+            rec = check(variants[a], variants[b], **{**kw, "budget": PAIR_BUDGET})
             if rec["relation"] == "equivalent":
                 exact.join(a, b)
                 reparam.join(a, b)
