@@ -7,15 +7,17 @@ pairs in the full space), so pairs are narrowed in three steps, each counted in 
 1. **Comparable.** The witness search only relates terms with the same output type and the
    same inputs (names and shapes) and with parameters on both sides (a family without
    parameters is one function); other pairs are *not comparable*.
-2. **Family profile.** Equal families share every property that is an identity in the
-   inputs and holds for all parameters or fails for almost all of them. :func:`profile`
-   measures several at one draw of parameters, at tiny sizes: the dimension of the family
-   on random inputs and on inputs constant along the sequence (the rank of the Jacobian
-   with respect to the parameters), the rank of the Jacobian with respect to each input and
-   which outputs depend on which input entries, and the degree and parity of homogeneity in
-   all inputs and in each one. Pairs whose profiles differ are *screened out*: not ≅ by a
-   numeric necessary condition (finite differences, float64, one generic draw; a
-   non-smooth family can in rare draws show a lower rank), not by a derivation.
+2. **Family profile.** Equal families have equal images on any inputs, and share every
+   property that is an identity in the inputs and holds for all parameters or fails for
+   almost all of them. :func:`profile` measures several at one draw of parameters, at tiny
+   sizes: the dimension of the family on random inputs and on inputs constant along the
+   sequence (the rank of the Jacobian with respect to the parameters); the rank of the
+   Jacobian with respect to all inputs and to each one; which input positions each output
+   position depends on and which pairs of positions interact; and the degree and parity
+   of homogeneity and the degree as a polynomial along a line, in all inputs and in each
+   one. Pairs whose profiles differ are *screened out*: not ≅ by a numeric necessary
+   condition (finite differences, float64, one generic draw, thresholds; a non-smooth
+   family can in rare draws look different), not by a derivation.
 3. **Witness search.** Pairs with equal profiles go to the numeric witness screen
    (:func:`anatomy.family.search.plausible`) both ways, all of them or the first ``pairs``
    in a stated order (the rest are counted as *not tried*, and the first of them named);
