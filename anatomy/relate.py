@@ -44,7 +44,7 @@ from .family.relation import family_relation
 from .family.search import inputs_differ, plausible
 from .ir.syntax.printer import print_with_lets
 from .ir.term import Axis, Input, Rename
-from .ir.traverse import (axis_names, inputs as term_inputs, params as term_params, rename_everywhere,
+from .ir.traverse import (axis_names, fresh_name, inputs as term_inputs, params as term_params, rename_everywhere,
                            size_symbols, substitute)
 from .ir.unify import Alignment, unify
 from .ir.variant import Variant
@@ -87,7 +87,7 @@ def _rename_axes(a: Variant, b: Variant) -> Variant:
     used = set(theirs | mine)
     apart = {}
     for n in sorted(mine & theirs):
-        apart[n] = _fresh(n, used)
+        apart[n] = fresh_name(n, used)
         used.add(apart[n])
     term = rename_everywhere(b.term, apart)
     out_b = tuple(apart.get(x, x) for x in b.out_axes)
@@ -129,13 +129,6 @@ def _rename_axes(a: Variant, b: Variant) -> Variant:
     if term is b.term:
         return b
     return Variant.from_term(b.name, term, out_axes=out_b, title=b.title, citation=b.citation, notes=b.notes)
-
-
-def _fresh(name: str, used: set[str]) -> str:
-    k = 1
-    while f"{name}{k}" in used:
-        k += 1
-    return f"{name}{k}"
 
 
 def check(a: Variant, b: Variant, *, budget: Budget = Budget(), seeds: int = 3, examples: int = 20, seed: int = 0,

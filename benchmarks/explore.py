@@ -99,12 +99,18 @@ def _line(label: str, rec: dict, seconds: float, peak: float) -> str:
             f"peak {peak:7.1f} MiB")
 
 
+def _shipped(**kw) -> tuple[dict, float]:
+    """``explore(**kw)`` as shipped, timed, with its summary line printed."""
+    t = time.perf_counter()
+    rec = explore(**kw)
+    seconds = time.perf_counter() - t
+    print(_line("shipped", rec, seconds, rec["peak_mb"]))
+    return rec, seconds
+
+
 def compare(name: str, restrict: dict, *, as_shipped: bool, workers: int) -> None:
     print(f"{name} space:")
-    t = time.perf_counter()
-    new = explore(restrict=restrict, workers=workers)
-    shipped_s = time.perf_counter() - t
-    print(_line("shipped", new, shipped_s, new["peak_mb"]))
+    new, shipped_s = _shipped(restrict=restrict, workers=workers)
     rp = new["reparam_pairs"]
     print(f"            ≅ pairs: {rp['comparable']} comparable, {rp['same_profile']} with the same profile, "
           f"{rp['tried']} tried, {rp['merged']} merged")
@@ -122,10 +128,7 @@ def compare(name: str, restrict: dict, *, as_shipped: bool, workers: int) -> Non
 
 def full(workers: int) -> None:
     print(f"full space (--workers {workers}, at most {FULL_REPARAM_PAIRS} ≅ pairs tried):")
-    t = time.perf_counter()
-    rec = explore(reparam_pairs=FULL_REPARAM_PAIRS, workers=workers)
-    seconds = time.perf_counter() - t
-    print(_line("shipped", rec, seconds, rec["peak_mb"]))
+    rec, _ = _shipped(reparam_pairs=FULL_REPARAM_PAIRS, workers=workers)
     rp = rec["reparam_pairs"]
     print(f"  size {rec['size']}, ill-typed {rec['ill_typed']}, fingerprint groups {rec['fingerprint_groups']}, "
           f"unjoined {rec['unjoined']}, new classes {len(rec['new'])}")

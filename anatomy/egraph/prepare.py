@@ -30,7 +30,7 @@ from ..ir.ops import BinaryOp
 from ..ir.size import Affine, affine, affine_add, nonnegative
 from ..ir.term import (Axis, Binary, Concat, Const, Dim, Index, Input, Merge, Normalize, Param, Reduce, ReduceOp,
                        Rename, Scan, Softmax, Split, State, Term, Unary, Where)
-from ..ir.traverse import postorder, rewrite_bottom_up
+from ..ir.traverse import fresh_name, postorder, rewrite_bottom_up
 
 Subst = dict[str, str]
 
@@ -39,13 +39,6 @@ def push_renames(term: Term) -> Term:
     """``term`` with every rename moved onto the leaves it reaches (and composed there)."""
     memo: dict[tuple[Term, tuple], Term] = {}
     return _push(term, {}, memo)
-
-
-def _fresh(base: str, taken: set[str]) -> str:
-    n = 1
-    while f"{base}{n}" in taken:
-        n += 1
-    return f"{base}{n}"
 
 
 def _push(t: Term, s: Subst, memo: dict) -> Term:
@@ -68,7 +61,7 @@ def _bind(t: Term, s: Subst, bound: list[str]) -> tuple[Subst, dict[str, str]]:
     alpha: dict[str, str] = {}
     for b in bound:
         if b in targets:
-            alpha[b] = _fresh(b, set(t.env) | targets | set(inner))
+            alpha[b] = fresh_name(b, set(t.env) | targets | set(inner))
     inner.update(alpha)
     return inner, alpha
 
@@ -140,7 +133,7 @@ def scan_prefix_sum(t: Term) -> Term | None:
     taken = set(x.axes) | {a.name for a in st.shape} | {t.axis}
     u = _renamed_from(x, t.axis)
     if u is None or u in taken:
-        u = "u" if "u" not in taken else _fresh("u", taken)
+        u = "u" if "u" not in taken else fresh_name("u", taken)
     moved = push_renames(Rename(x, ((t.axis, u),)))
     mask = Index(Axis(u, size)).le(Index(Axis(t.axis, size)))
     return Reduce(ReduceOp.SUM, Where(mask, moved, Const(0.0)), u)

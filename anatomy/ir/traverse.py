@@ -154,6 +154,19 @@ def substitute_sizes(term: Term, mapping: Mapping[str, Size]) -> Term:
     return done[id(term)]
 
 
+def fresh_name(base: str, taken: set[str]) -> str:
+    """``base`` followed by the smallest positive integer that makes a name not in ``taken``.
+
+    Example:
+        >>> fresh_name("j", {"j", "j1"})
+        'j2'
+    """
+    n = 1
+    while f"{base}{n}" in taken:
+        n += 1
+    return f"{base}{n}"
+
+
 def axis_names(term: Term) -> set[str]:
     """Every axis name a term uses, free or bound (leaves' declared axes included)."""
     found: set[str] = set()
